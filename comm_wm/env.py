@@ -421,15 +421,18 @@ def _sample_layouts(cfg, worlds, episodes, attempts, seed, offsets, device):
     sees = (((cells == target[:, None, None, None]).all(-1)) & visible).flatten(2).any(-1)   # (n, A)
     if cfg.task == 'rendezvous': ok &= sees.all(-1)
     else: ok &= sees[ar, seer] & (sees.sum(-1) == 1)
-    # solvable: every agent reaches the goal (which_goal: without crossing a wrong goal)
+    # solvable: every agent reaches the goal (which_goal: without crossing a wrong goal); BFS only where all else holds
     passable = (grid == EMPTY) | (grid == GOAL)
     if cfg.task == 'which_goal': passable = (grid == EMPTY); passable[ar, goal[:, 0], goal[:, 1]] = True
     route_cells = goal[:, None] + torch.stack([torch.zeros(route_len, dtype=torch.long, device=device),
                                                torch.arange(route_len, device=device)], -1)   # (n, L, 2)
     src = torch.zeros((n, route_len, s, s), dtype=torch.bool, device=device)
     src[ar[:, None], torch.arange(route_len, device=device)[None], route_cells[..., 0], route_cells[..., 1]] = True
-    fields = bfs_distance(repeat(passable, 'n h w -> (n l) h w', l=route_len), rearrange(src, 'n l h w -> (n l) h w'))
-    fields = rearrange(fields, '(n l) h w -> n l h w', l=route_len)
+    fields = torch.full((n, route_len, s, s), UNREACHABLE, dtype=torch.long, device=device)
+    live = ok.nonzero().squeeze(1)
+    if len(live):
+        f = bfs_distance(repeat(passable[live], 'n h w -> (n l) h w', l=route_len), rearrange(src[live], 'n l h w -> (n l) h w'))
+        fields[live] = rearrange(f, '(n l) h w -> n l h w', l=route_len)
     ok &= (fields[ar[:, None], :, pos_c[..., 0], pos_c[..., 1]] < UNREACHABLE).flatten(1).all(-1)
     zeros = torch.zeros(n, dtype=torch.long, device=device)
     state = WorldState(grid=grid, position=pos_c, direction=direction, goal=goal.clone(), route=route,
@@ -453,6 +456,7 @@ class GridWorld:
         self.tiles = tile_bank(cfg.tile_size).to(self.device)
         self.tiles_rows = rearrange(self.tiles, 'k h w c -> (k h) (w c)')   # one row of a tile per entry
         self.dir_to_vec = DIR_TO_VEC.to(self.device)
+        self.channels = torch.arange(NUM_OBJECT_TYPES, device=self.device)[:, None, None]
         self.seed, self.state = cfg.seed, None
 
     @property
@@ -482,7 +486,8 @@ def _observe(self: GridWorld, state=None):
     cfg, mode = self.cfg, self.cfg.view_mode
     terrain, occupant, visible, cells = _gather_views(st.grid, st.position, st.direction, mode, self.offsets)
     view, other = _int_views(terrain, occupant, visible, mode)
-    obs = dict(view=view, message=view_to_message(view), position=st.position.clone(), direction=st.direction.clone())
+    message = (view[..., None, :, :] == self.channels).float()   # = view_to_message(view), without its input checks
+    obs = dict(view=view, message=message, position=st.position.clone(), direction=st.direction.clone())
     obs['wire'] = to_wire(view, st.position if cfg.send_position else None, st.direction if mode == 'minigrid' else None)
     if cfg.rgb:
         b, a = st.direction.shape
