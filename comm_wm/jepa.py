@@ -61,9 +61,9 @@ class WorldModelConfig(ConfigBase):
     vicreg_cov: float = 1.
 
 # %% ../nbs/08_jepa.ipynb #eacb9ea5
-def _all_reduce_sum(t):
-    "Differentiable sum across ranks (identity when torch.distributed is not initialised)."
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+def _all_reduce_sum(t, distributed:bool=True):
+    "Differentiable sum across ranks (identity when torch.distributed is not initialised or `distributed` is False)."
+    if distributed and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
         import torch.distributed.nn.functional as dnn
         return dnn.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
@@ -74,7 +74,8 @@ def random_directions(dim:int, num_slices:int, seed:int=0, step:int=0, device='c
     a = torch.randn(dim, num_slices, generator=g)
     return (a / a.norm(dim=0, keepdim=True)).to(device)
 
-def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.):
+def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.,
+                distributed:bool=True): # all-reduce the statistics across ranks (False: this rank's rows only)
     "Epps-Pulley statistic of each slice of `x` (N, D) along `directions` (D, S) -> (S,); global over ranks."
     _check_tensor('x', x, ndim=2)
     if directions.shape[0] != x.shape[1]:
@@ -84,7 +85,7 @@ def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.):
     xt = proj[..., None] * t                                                         # (N, S, K)
     sums = torch.stack([xt.cos().sum(0), xt.sin().sum(0)])                           # (2, S, K)
     n = torch.tensor([float(x.shape[0])], device=x.device, dtype=x.dtype)
-    sums, n = _all_reduce_sum(sums), _all_reduce_sum(n)
+    sums, n = _all_reduce_sum(sums, distributed), _all_reduce_sum(n, distributed)
     cos_mean, sin_mean = sums / n
     phi = torch.exp(-0.5 * t ** 2)
     err = ((cos_mean - phi) ** 2 + sin_mean ** 2) * phi                              # (S, K) weighted by exp(-t^2/2)
@@ -93,12 +94,13 @@ def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.):
 def sigreg(x, # (N, D) embeddings (N counts this rank's rows; the statistic is over all ranks)
            num_slices:int=256, num_knots:int=17, t_max:float=3.,
            seed:int=0, # directions are drawn from (seed, step): the same on every rank
-           step:int=0):
+           step:int=0,
+           distributed:bool=True): # average the statistics over torch.distributed ranks (when initialised)
     "SIGReg: mean Epps-Pulley statistic against N(0,1) over random unit directions (about 1 for Gaussian `x`)."
     _check_tensor('x', x, ndim=2)
     if x.shape[0] < 1: raise ValueError(f'x: expected at least one row, got shape {tuple(x.shape)}')
     a = random_directions(x.shape[1], num_slices, seed, step, x.device)
-    return epps_pulley(x, a, num_knots, t_max).mean()
+    return epps_pulley(x, a, num_knots, t_max, distributed).mean()
 
 # %% ../nbs/08_jepa.ipynb #976a36ba
 def lejepa_loss(proj_z, # (N, P) projected image latents
