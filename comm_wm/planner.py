@@ -240,7 +240,7 @@ class CommPlanner:
             a_partner = _rows(_partner(prev_actions))
             if cfg.mode == 'imagined':                                   # z^j_t = f(z^j_{t-1}, a^j_{t-1}, msgEnc(m^i_{t-1}))
                 self.belief = m.next(self.belief, a_partner, self.h_self_prev)
-        z_self = m.encode(_rows(obs['rgb']), _rows(obs['position']))
+        z_self = m.encode(_rows(obs[getattr(m, 'obs_key', 'rgb')]), _rows(obs['position']))
         need_msg = cfg.mode in ('full', 'imagined')
         h_self, h_real = self._msg(obs) if (need_msg or self.t == 0) else (None, None)
         z_partner = None
