@@ -55,13 +55,13 @@ class RandomPolicy:
     "Uniform random actions (seeded)."
     def __init__(self, num_actions: int, seed: int = 0): self.num_actions, self.seed = num_actions, seed
     def reset(self, obs, env): self.generator = torch.Generator().manual_seed(self.seed)
-    def act(self, obs, env):
+    def act(self, obs, env, active=None):
         return torch.randint(0, self.num_actions, (env.batch_size, env.num_agents), generator=self.generator)
 
 class OraclePolicy:
     "Joint BFS shortest-path actions from the full state (upper bound)."
     def reset(self, obs, env): pass
-    def act(self, obs, env): return env.oracle_actions()
+    def act(self, obs, env, active=None): return env.oracle_actions()
 
 # %% ../nbs/11_evaluate.ipynb #1d0c25a5
 class TrueSimCEM:
@@ -80,7 +80,7 @@ class TrueSimCEM:
         self.probs = self.best = None
         self.generator = torch.Generator().manual_seed(self.cem.seed)
 
-    def act(self, obs, env):
+    def act(self, obs, env, active=None):
         st, a = env.state, env.num_agents
         frozen = env._finished
 
@@ -111,14 +111,14 @@ class PlannerPolicy:
     def __init__(self, model, num_actions: int, cfg: PlannerConfig = PlannerConfig()):
         self.planner, self.cfg = CommPlanner(model, num_actions, cfg), cfg
     def reset(self, obs, env): self.planner.reset(obs)
-    def act(self, obs, env): return self.planner.act(obs)
+    def act(self, obs, env, active=None): return self.planner.act(obs, active=active)
     @property
     def partner_message(self): return self.planner.imagined_h   # (B*2, Dm) h^j the last plan used
 
 # %% ../nbs/11_evaluate.ipynb #c9d4f098
 _MOVES = torch.tensor([[0, 0], [-1, 0], [0, 1], [1, 0], [0, -1]])   # centered: stay, up, right, down, left
 
-def run_episodes(policy, # has reset(obs, env) and act(obs, env) -> (B, 2)
+def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 2)
                  env_cfg: EnvConfig, # the task
                  episodes: int, # worlds (= episodes) in the batch
                  seed: int = 0, # evaluation seed
@@ -139,7 +139,7 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env) -> (B, 2)
     policy.reset(obs, env)
     for t in range(T):
         start = time.perf_counter()
-        actions = policy.act(obs, env)
+        actions = policy.act(obs, env, active=active.clone())
         seconds += time.perf_counter() - start; decisions += int(active.sum()) * a
         if exists(model) and exists(getattr(policy, 'partner_message', None)) and hasattr(model, 'decode_message'):
             with torch.inference_mode():

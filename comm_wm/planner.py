@@ -144,6 +144,7 @@ class PlannerConfig:
     partner_weight: float = 0.0       # weight of the partner's predicted distance (see above)
     send_position: bool = True        # messages carry the sender's position
     stay_action: int = 0              # the partner's assumed action inside the horizon
+    imagine_in_horizon: bool = True   # roll the partner inside the horizon (imagined/full); False: hold h^j_0 (~2.5x cheaper)
     cem: CEMConfig = field(default_factory=CEMConfig)
 
     def __post_init__(self):
@@ -231,6 +232,7 @@ class CommPlanner:
     @torch.inference_mode()
     def act(self, obs, # observation dict at time t, leading dims (B, 2)
             prev_actions=None, # (B, 2) actions all agents took at t-1 (shared); default: what act returned
+            active=None, # (B,) bool worlds still playing; finished ones are not planned (they get action 0)
            ) -> torch.Tensor: # (B, 2) actions
         "Plan for every agent of every environment and return the first action of each best sequence."
         start = time.perf_counter()
@@ -252,11 +254,22 @@ class CommPlanner:
             h_partner = self.h_first if self.t == 0 else m.message_from_obs(self.belief)
             z_partner = self.belief
         self.imagined_h = h_partner
-        rollout = LatentRollout(m, z_self, h_partner, z_partner, h_self, self.z_goal, cfg)
-        if exists(self.probs): self.probs, self.best = shift_plan(self.probs, self.best)
-        res = discrete_cem(rollout, z_self.shape[0], self.num_actions, cfg.cem, self.probs, self.best, self.generator)
-        self.probs, self.best, self.last_result = res.probs, res.best_actions, res
-        actions = rearrange(res.best_actions[:, 0], '(b a) -> b a', a=2)
+        if not cfg.imagine_in_horizon: z_partner = None
+        n, h, a = z_self.shape[0], cfg.cem.horizon, self.num_actions
+        if exists(self.probs): probs, best = shift_plan(self.probs, self.best)
+        else: probs, best = torch.full((n, h, a), 1 / a, device=z_self.device), None
+        rows = None if active is None else repeat(active.to(z_self.device), 'b -> (b a)', a=2).nonzero().squeeze(1)
+        sub = lambda x: x if rows is None or x is None else x[rows]
+        rollout = LatentRollout(m, sub(z_self), sub(h_partner), sub(z_partner), sub(h_self), sub(self.z_goal), cfg)
+        res = discrete_cem(rollout, len(rows) if exists(rows) else n, a, cfg.cem, sub(probs), sub(best), self.generator)
+        if rows is None: probs, best, first = res.probs, res.best_actions, res.best_actions[:, 0]
+        else:
+            best = default(best, torch.zeros(n, h, dtype=torch.long, device=z_self.device)).clone()
+            probs = probs.clone(); probs[rows] = res.probs
+            best[rows] = res.best_actions
+            first = torch.zeros(n, dtype=torch.long, device=z_self.device); first[rows] = res.best_actions[:, 0]
+        self.probs, self.best, self.last_result = probs, best, res
+        actions = rearrange(first, '(b a) -> b a', a=2)
         self.h_self_prev = h_self if exists(h_self) else self.h_self_prev
         self.last_actions, self.t = actions, self.t + 1
         self.decision_seconds.append(time.perf_counter() - start)
