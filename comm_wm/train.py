@@ -129,20 +129,19 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
         return synthetic_trajectories(cfg.data.num_episodes if split == 'train' else cfg.data.eval_episodes, cfg.env.max_steps,
                                       cfg.env.num_agents, cfg.env.tile_size, cfg.env.size, NUM_ACTIONS[cfg.env.view_mode],
                                       seed=cfg.train.seed if split == 'train' else cfg.data.eval_seed, rgb=cfg.model.input == 'rgb')
-    from comm_wm.data import collect, Trajectories
+    from comm_wm.data import collect, save_trajectories, load_trajectories, MANIFEST
     keys = ('view', 'position', 'direction', 'action', 'distance', 'valid') + (('rgb',) if cfg.model.input == 'rgb' else ())
     path = Path(cfg.run_dir) / 'data' / split
     distributed = dist.is_available() and dist.is_initialized()
-    if not (cfg.data.cache and (path / 'manifest.json').exists()) and rank == 0:
-        env_cfg = cfg.env if split == 'train' else dataclasses.replace(cfg.env, seed=cfg.data.eval_seed)
-        env_cfg = dataclasses.replace(env_cfg, rgb=cfg.model.input == 'rgb')
+    if not (cfg.data.cache and (path / MANIFEST).exists()) and rank == 0:
+        seed = cfg.env.seed if split == 'train' else cfg.data.eval_seed
         n = cfg.data.num_episodes if split == 'train' else cfg.data.eval_episodes
-        traj = collect(env_cfg, n, policy=cfg.data.policy, epsilons=tuple(cfg.data.epsilons),
-                       seed=cfg.train.seed if split == 'train' else cfg.data.eval_seed, progress=progress)
-        if cfg.data.cache: traj.save(path)
+        traj = collect(cfg.env, n, policy=cfg.data.policy, epsilons=tuple(cfg.data.epsilons), seed=seed,
+                       progress=progress, store_rgb=cfg.model.input == 'rgb')
+        if cfg.data.cache: save_trajectories(traj, path)
         if not distributed: return _plain(traj, keys)
     if distributed: dist.barrier()
-    return _plain(Trajectories.load(path), keys)
+    return _plain(load_trajectories(path), keys)
 
 # %% ../nbs/09_train.ipynb #d76168d7
 def _atomic_save(obj, path):
