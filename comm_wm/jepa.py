@@ -74,6 +74,21 @@ def random_directions(dim:int, num_slices:int, seed:int=0, step:int=0, device='c
     a = torch.randn(dim, num_slices, generator=g)
     return (a / a.norm(dim=0, keepdim=True)).to(device)
 
+class _CharacteristicSums(torch.autograd.Function):
+    "Sums over rows of cos(x t) and sin(x t): (N, S), (K,) -> (2, S, K); the backward reuses the forward's cos/sin."
+    @staticmethod
+    def forward(ctx, proj, t):
+        xt = proj[..., None] * t                                                     # (N, S, K)
+        c, s = xt.cos(), xt.sin()
+        ctx.save_for_backward(c, s, t)
+        return torch.stack([c.sum(0), s.sum(0)])
+
+    @staticmethod
+    def backward(ctx, grad):
+        c, s, t = ctx.saved_tensors                # d/dx cos(xt) = -t sin(xt), d/dx sin(xt) = t cos(xt)
+        g_proj = einsum(c, grad[1] * t, 'n s k, s k -> n s') - einsum(s, grad[0] * t, 'n s k, s k -> n s')
+        return g_proj, None
+
 def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.,
                 distributed:bool=True): # all-reduce the statistics across ranks (False: this rank's rows only)
     "Epps-Pulley statistic of each slice of `x` (N, D) along `directions` (D, S) -> (S,); global over ranks."
@@ -82,8 +97,7 @@ def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.,
         raise ValueError(f'directions: expected ({x.shape[1]}, S), got {tuple(directions.shape)}')
     t = torch.linspace(0, t_max, num_knots, device=x.device, dtype=x.dtype)        # (K,)
     proj = einsum(x, directions.to(x), 'n d, d s -> n s')                            # (N, S)
-    xt = proj[..., None] * t                                                         # (N, S, K)
-    sums = torch.stack([xt.cos().sum(0), xt.sin().sum(0)])                           # (2, S, K)
+    sums = _CharacteristicSums.apply(proj, t)                                        # (2, S, K)
     n = torch.tensor([float(x.shape[0])], device=x.device, dtype=x.dtype)
     sums, n = _all_reduce_sum(sums, distributed), _all_reduce_sum(n, distributed)
     cos_mean, sin_mean = sums / n
