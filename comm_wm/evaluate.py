@@ -19,7 +19,7 @@ from .planner import (CEMConfig, PlannerConfig, CommPlanner, discrete_cem, shift
 # %% auto #0
 __all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'CSV_FIELDS', 'exists', 'default', 'eval_env', 'wilson_ci', 'RandomPolicy',
            'OraclePolicy', 'TrueSimCEM', 'PlannerPolicy', 'run_episodes', 'make_policy', 'evaluate', 'markdown_table',
-           'plot_success', 'plot_message_accuracy', 'plot_episode', 'write_report']
+           'plot_success', 'plot_message_accuracy', 'plot_episode', 'write_report', 'render_episode']
 
 # %% ../nbs/11_evaluate.ipynb #1a79be30
 def exists(v): return v is not None
@@ -330,3 +330,16 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
         out['episode'] = run_dir / 'episode.png'
         plot_episode(frames, title=frames_title, fig=Figure()).savefig(out['episode'], dpi=120, bbox_inches='tight')
     return out
+
+# %% ../nbs/11_evaluate.ipynb #1f6c3430
+def render_episode(method: str, # one of METHODS
+                   model, # world model (for the communication modes) or None
+                   env_cfg: EnvConfig, # the task
+                   planner_cfg: PlannerConfig | None = None, true_cem: CEMConfig | None = None,
+                   seed: int = 0, # evaluation seed
+                  ) -> torch.Tensor: # (T+1, H, W, 3) uint8 maps of world 0, until the episode ends
+    "Frames of one held-out episode (world 0 of evaluation seed `seed`) played by `method`."
+    num_actions = GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
+    policy = make_policy(method, model, num_actions, planner_cfg, true_cem, seed)
+    r = run_episodes(policy, env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False), 1, seed, record_world=0)
+    return r['frames'][:int(r['steps'][0]) + 1]

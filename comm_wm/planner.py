@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange, repeat
 
+from .config import ConfigBase
+
 # %% auto #0
 __all__ = ['MODES', 'exists', 'default', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem',
            'PlannerConfig', 'LatentRollout', 'CommPlanner', 'message_bits', 'bits_per_episode']
@@ -22,7 +24,7 @@ def default(v, d): return v if exists(v) else d
 
 # %% ../nbs/10_planner.ipynb #2349ce03
 @dataclass
-class CEMConfig:
+class CEMConfig(ConfigBase):
     "Hyperparameters of discrete CEM."
     population: int = 256     # sampled action sequences per problem and iteration
     horizon: int = 8          # planned steps H
@@ -136,7 +138,7 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
 MODES = ('none', 'first', 'imagined', 'full')
 
 @dataclass
-class PlannerConfig:
+class PlannerConfig(ConfigBase):
     "What the latent planner minimises and how the agents communicate."
     mode: str = 'imagined'            # one of MODES
     cost: str = 'distance'            # 'distance' (predicted BFS distance) or 'goal_latent'
@@ -153,7 +155,7 @@ class PlannerConfig:
         if not 0 < self.discount <= 1: raise ValueError(f'discount must be in (0, 1], got {self.discount}')
         if isinstance(self.cem, dict): self.cem = CEMConfig(**self.cem)
 
-# %% ../nbs/10_planner.ipynb #893c3114
+# %% ../nbs/10_planner.ipynb #202aee15
 class LatentRollout:
     "Cost of action sequences imagined in a world model, for a batch of problems (one decision)."
     def __init__(self, model, # the WorldModel
@@ -191,7 +193,7 @@ class LatentRollout:
             cost = cost + self.cfg.discount ** k * step
         return rearrange(cost, '(b n) -> b n', n=n)
 
-# %% ../nbs/10_planner.ipynb #7d65f4c9
+# %% ../nbs/10_planner.ipynb #e53f8ed9
 def _partner(x): # (B, 2, ...) -> the other agent's entry, same shape
     return x.flip(1)
 
@@ -275,7 +277,7 @@ class CommPlanner:
         self.decision_seconds.append(time.perf_counter() - start)
         return actions
 
-# %% ../nbs/10_planner.ipynb #4c2fead5
+# %% ../nbs/10_planner.ipynb #ff360a31
 def message_bits(size: int = 15, # grid side
                  send_position: bool = True) -> int:
     "Bits of one message on the wire."
