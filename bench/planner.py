@@ -58,7 +58,7 @@ def main():
     ap.add_argument('--envs', type=int, default=64)
     ap.add_argument('--loop-repeats', type=int, default=3)
     ap.add_argument('--many-repeats', type=int, default=1)
-    ap.add_argument('--chunks', type=int, nargs='*', default=[1024, 8192, 0], help='sequences per batched call; 0 = all')
+    ap.add_argument('--chunks', type=int, nargs='*', default=[512, 1024, 4096, 0], help='sequences per batched call; 0 = all')
     a = ap.parse_args()
     torch.set_num_threads(1)
     model = make_model()

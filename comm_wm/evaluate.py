@@ -130,7 +130,8 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
     b, a, T = episodes, env.num_agents, env_cfg.max_steps
     initial_distance = env.distances().clone()
     success = torch.zeros(b, dtype=torch.bool); steps = torch.full((b,), T)
-    reached = initial_distance == 0
+    on_goal = lambda: (env.state.position == env.state.goal[:, None]).all(-1)   # (B, A) from the state itself
+    reached = on_goal()
     collisions = torch.zeros(b)
     acc_sum, acc_n = torch.zeros(T), torch.zeros(T)
     frames = [env.render(record_world)] if exists(record_world) else None
@@ -155,7 +156,7 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
             stayed = (env.state.position == pos).all(-1) & (actions > 0)
             hit = ((target == pos.flip(1)).all(-1) | (target == env.state.position.flip(1)).all(-1)) & stayed
             collisions += (hit.any(-1) & active).float()
-        reached |= (info['distance'] == 0) & active[:, None]
+        reached |= on_goal() & active[:, None]
         newly_done = active & (terminated | truncated)
         success |= newly_done & terminated & info['success']
         steps = torch.where(newly_done, info['episode_step'], steps)

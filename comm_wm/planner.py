@@ -32,7 +32,7 @@ class CEMConfig(ConfigBase):
     num_elites: int = 32      # cheapest sequences the distributions are refit to
     smoothing: float = 0.1    # weight of the previous distribution in the refit (0 = elites only)
     prob_floor: float = 0.01  # every action keeps at least this probability
-    chunk_size: int = 4096    # most sequences (problems x population) scored in one batched call
+    chunk_size: int = 1024    # most sequences (problems x population) scored in one batched call
     seed: int = 0             # seed of the sampling generator
 
     def __post_init__(self):
