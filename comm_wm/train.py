@@ -122,7 +122,8 @@ def synthetic_trajectories(num_episodes:int=8, max_steps:int=10, num_agents:int=
 def _plain(traj, keys):
     return {k: (traj[k] if torch.is_tensor(traj[k]) else torch.as_tensor(traj[k])) for k in keys if k in traj}
 
-def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progress:bool=True) -> dict:
+def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progress:bool=True,
+                    collective:bool=True) -> dict: # False: this process alone (no barrier with other ranks)
     "Trajectories of `split` ('train' or 'eval') as a dict of tensors; cached in run_dir/data/<split> by rank 0."
     if split not in ('train', 'eval'): raise ValueError(f"split: expected 'train' or 'eval', got {split!r}")
     if cfg.data.synthetic:
@@ -132,7 +133,7 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
     from comm_wm.data import collect, save_trajectories, load_trajectories, MANIFEST
     keys = ('view', 'position', 'direction', 'action', 'distance', 'valid') + (('rgb',) if cfg.model.input == 'rgb' else ())
     path = Path(cfg.run_dir) / 'data' / split
-    distributed = dist.is_available() and dist.is_initialized()
+    distributed = collective and dist.is_available() and dist.is_initialized()
     if not (cfg.data.cache and (path / MANIFEST).exists()) and rank == 0:
         seed = cfg.env.seed if split == 'train' else cfg.data.eval_seed
         n = cfg.data.num_episodes if split == 'train' else cfg.data.eval_episodes
@@ -304,7 +305,7 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
         _atomic_save(dict(model=model.state_dict(), model_cfg=dataclasses.asdict(model.cfg)), run / 'model.pt')
         if len(log.rows) > 1: _close(plot_losses(run))
         if diagnostics:
-            report = diagnose(model, load_or_collect(cfg, 'eval', 0, tc.progress), window=tc.window)
+            report = diagnose(model, load_or_collect(cfg, 'eval', 0, tc.progress, collective=False), window=tc.window)
             _close(save_diagnostics(report, run))
     if world > 1: dist.barrier()
     return model, run
