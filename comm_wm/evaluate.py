@@ -18,8 +18,9 @@ from .planner import (CEMConfig, PlannerConfig, CommPlanner, discrete_cem, shift
 
 # %% auto #0
 __all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'CSV_FIELDS', 'exists', 'default', 'eval_env', 'wilson_ci', 'RandomPolicy',
-           'OraclePolicy', 'TrueSimCEM', 'PlannerPolicy', 'run_episodes', 'make_policy', 'evaluate', 'markdown_table',
-           'plot_success', 'plot_message_accuracy', 'plot_episode', 'write_report', 'render_episode']
+           'OraclePolicy', 'TrueSimCEM', 'PlannerPolicy', 'run_episodes', 'make_policy', 'evaluate',
+           'one_step_breakdown', 'markdown_table', 'plot_success', 'plot_message_accuracy', 'plot_episode',
+           'write_report', 'render_episode']
 
 # %% ../nbs/11_evaluate.ipynb #1a79be30
 def exists(v): return v is not None
@@ -240,6 +241,42 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
     return rows
 
 # %% ../nbs/11_evaluate.ipynb #9461f527
+@torch.inference_mode()
+def one_step_breakdown(model, # trained WorldModel
+                       env_cfg: EnvConfig, # the task
+                       episodes: int = 64, # held-out worlds
+                       seed: int = 0, # evaluation seed
+                       warmup: int = 3, # random steps before the states are taken (varied states)
+                      ) -> dict: # fractions of states where the chosen action decreases the true distance, and correlations
+    "Greedy one-step choice from predicted vs encoded-true next latents, against the true BFS distance."
+    env, obs = eval_env(env_cfg, episodes, seed)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(warmup): obs = env.step(torch.randint(0, env.num_actions, (episodes, 2), generator=g))[0]
+    b, A, key = episodes, env.num_actions, getattr(model, 'obs_key', 'rgb')
+    sim = GridWorld(dataclasses.replace(env.cfg, autoreset=False), b)
+    d0 = env.distances()
+    true_next, pred_next, enc_next = (torch.zeros(b, 2, A) for _ in range(3))
+    z = rearrange(model.encode(rearrange(obs[key], 'b a ... -> (b a) ...'), rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2)
+    h = rearrange(model.encode_message(rearrange(obs['message'], 'b a ... -> (b a) ...'), rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2).flip(1)
+    for i in range(2):
+        for a in range(A):
+            sim.state, sim._finished = env.state.index(torch.arange(b)), env._finished.clone()
+            joint = torch.zeros(b, 2, dtype=torch.long); joint[:, i] = a
+            o2 = sim.step(joint)[0]
+            true_next[:, i, a] = sim.distances()[:, i].float()
+            pred_next[:, i, a] = model.distance(model.next(z[:, i], torch.full((b,), a), h[:, i]), h[:, i])
+            enc_next[:, i, a] = model.distance(model.encode(o2[key][:, i], o2['position'][:, i]), h[:, i])
+    good = true_next < d0[..., None]
+    live = good.any(-1) & ~env._finished[:, None]
+    picks = lambda score: good.gather(-1, score.argmin(-1, keepdim=True))[..., 0][live].float().mean().item()
+    def corr(score):
+        x, y = score - score.mean(-1, keepdim=True), true_next - true_next.mean(-1, keepdim=True)
+        return ((x * y).sum(-1) / (x.norm(dim=-1) * y.norm(dim=-1) + 1e-9))[live].mean().item()
+    return dict(states=int(live.sum()), random=good.float().mean(-1)[live].mean().item(),
+                predicted_next=picks(pred_next), encoded_next=picks(enc_next),
+                corr_predicted=corr(pred_next), corr_encoded=corr(enc_next))
+
+# %% ../nbs/11_evaluate.ipynb #aaee3b1d
 CSV_FIELDS = ('method', 'task', 'success_rate', 'ci95_low', 'ci95_high', 'episodes', 'seeds', 'mean_steps', 'spl',
               'bits_per_episode', 'ms_per_decision', 'collisions_per_episode', 'on_goal_agent0', 'on_goal_agent1')
 
@@ -260,7 +297,7 @@ def markdown_table(rows: list[dict]) -> str:
                      f"| {100 * og[0]:.0f}% / {100 * og[1]:.0f}% |")
     return '\n'.join(lines)
 
-# %% ../nbs/11_evaluate.ipynb #0a2a494a
+# %% ../nbs/11_evaluate.ipynb #db9addec
 def plot_success(rows: list[dict], ax=None):
     "Bar chart: success rate per method with 95% CI error bars, one group of bars per task."
     import matplotlib.pyplot as plt
@@ -308,11 +345,12 @@ def plot_episode(frames, # (T, H, W, 3) uint8 rendered maps
     fig.suptitle(title, fontsize=9)
     return fig
 
-# %% ../nbs/11_evaluate.ipynb #aaee3b1d
+# %% ../nbs/11_evaluate.ipynb #f17d92b5
 def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
                  run_dir, # folder for the files
                  frames=None, # (T, H, W, 3) a rendered episode, e.g. `run_episodes(..., record_world=0)['frames']`
                  frames_title: str = '',
+                 breakdown: dict | None = None, # `one_step_breakdown` result (written to model_error.json and results.md)
                 ) -> dict: # name -> path of every file written
     "Write results.json, results.csv, results.md and the plots to `run_dir`."
     from matplotlib.figure import Figure   # figures outside pyplot: nothing is shown or left open
@@ -323,7 +361,14 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
     out['json'].write_text(json.dumps(rows, indent=1))
     with open(out['csv'], 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS); w.writeheader(); w.writerows(_flat(r) for r in rows)
-    out['md'].write_text(markdown_table(rows) + '\n')
+    md = markdown_table(rows) + '\n'
+    if exists(breakdown):
+        out['model_error'] = run_dir / 'model_error.json'
+        out['model_error'].write_text(json.dumps(breakdown, indent=1))
+        md += (f"\nOne-step action choice that decreases the true distance ({breakdown['states']} held-out states): "
+               f"from the predicted next latent {100 * breakdown['predicted_next']:.0f}%, from the encoded true next "
+               f"observation {100 * breakdown['encoded_next']:.0f}%, random {100 * breakdown['random']:.0f}%.\n")
+    out['md'].write_text(md)
     methods = len(set(r['method'] for r in rows)) * len(set(r['task'] for r in rows))
     for key, plot, size in (('success', plot_success, (1.2 + 0.9 * methods, 3.2)), ('accuracy', plot_message_accuracy, (4.5, 3.2))):
         fig = Figure(figsize=size); plot(rows, fig.add_subplot()); fig.tight_layout(); fig.savefig(out[key], dpi=120)
@@ -332,7 +377,7 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
         plot_episode(frames, title=frames_title, fig=Figure()).savefig(out['episode'], dpi=120, bbox_inches='tight')
     return out
 
-# %% ../nbs/11_evaluate.ipynb #1f6c3430
+# %% ../nbs/11_evaluate.ipynb #7da4a77a
 def render_episode(method: str, # one of METHODS
                    model, # world model (for the communication modes) or None
                    env_cfg: EnvConfig, # the task
