@@ -503,14 +503,15 @@ def _observe(self: GridWorld, state=None):
 # %% ../nbs/06_env.ipynb #e0efcbc2
 @patch
 def _fields_now(self: GridWorld, state=None):
-    "(B, S, S) BFS distance field of the goal's current cell."
+    "(B, S, S) BFS distance field of the goal cell drawn in the state (for the patrol goal: its place on the route)."
     st = default(state, self.state)
-    k = torch.zeros_like(st.step) if st.fields.shape[1] == 1 else _pingpong(st.step // self.cfg.patrol_every, st.fields.shape[1])
+    # the goal as it stands, not as the step counter says it should: a finished world keeps its goal where it was judged
+    k = torch.zeros_like(st.step) if st.fields.shape[1] == 1 else st.goal[:, 1] - st.route[:, 1]
     return st.fields[torch.arange(len(k), device=k.device), k]
 
 @patch
 def distances(self: GridWorld, state=None) -> torch.Tensor:
-    "(B, A) oracle BFS distance of each agent to the (real) goal; the training label."
+    "(B, A) oracle BFS distance of each agent to the (real) goal cell of the state; the training label."
     st = default(state, self.state)
     field = self._fields_now(st)
     b = torch.arange(field.shape[0], device=field.device)[:, None]
@@ -680,7 +681,7 @@ def oracle_actions(self: GridWorld) -> torch.Tensor:
     act = torch.where(turn == 0, 2, torch.where(turn == 3, 0, 1))
     return torch.where(go, act, torch.full_like(act, 3))
 
-# %% ../nbs/06_env.ipynb #4ba0894d
+# %% ../nbs/06_env.ipynb #b52eabc4
 @patch
 def render(self: GridWorld, world: int | None = None, # one world (returns (H, W, 3)), or None for all (B, H, W, 3)
            tile_size: int | None = None,              # pixels per cell (default cfg.tile_size)
@@ -702,7 +703,7 @@ def render(self: GridWorld, world: int | None = None, # one world (returns (H, W
     img = _render_tiles(tiles_rows, ts, st.grid.clamp(max=GOAL), overlay.reshape(n, s, s), seen)
     return img if world is None else img[world]
 
-# %% ../nbs/06_env.ipynb #f6d0ae6d
+# %% ../nbs/06_env.ipynb #6684f4ce
 MESSAGE_COLORS = np.array([[40, 40, 40], [100, 100, 100], [0, 0, 255], [0, 255, 0], [112, 39, 195], [0, 0, 0]], dtype=np.uint8)
 
 def plot_message(view, ax=None, title: str | None = None):
@@ -737,7 +738,7 @@ def render_figure(self: GridWorld, obs: dict | None = None, # an observation of 
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_env.ipynb #6684f4ce
+# %% ../nbs/06_env.ipynb #04f9382d
 def to_minigrid(env: GridWorld, # a GridWorld after `reset`
                 world: int = 0, # which world
                 agent: int = 0, # the agent MiniGrid's single agent plays
@@ -790,7 +791,7 @@ def minigrid_view(obs_image: np.ndarray, # MiniGrid's encoded observation (7, 7,
     for k, v in MINIGRID_TO_OURS.items(): lut[k] = v
     return lut[torch.as_tensor(obs_image[..., 0].astype(np.int64))].T
 
-# %% ../nbs/06_env.ipynb #97263d22
+# %% ../nbs/06_env.ipynb #9bcdccb5
 _PARALLEL_ENV_CLASS = None
 def _parallel_env_class():
     global _PARALLEL_ENV_CLASS
