@@ -12,8 +12,8 @@ from tqdm.auto import tqdm
 from .env import EnvConfig, GridWorld, view_to_message
 
 # %% auto #0
-__all__ = ['POLICIES', 'MANIFEST', 'FORMAT', 'VERSION', 'exists', 'default', 'Trajectories', 'collect', 'save_trajectories',
-           'load_trajectories', 'WindowDataset']
+__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'exists', 'default', 'Trajectories', 'collect',
+           'save_trajectories', 'load_trajectories', 'WindowDataset']
 
 # %% ../nbs/07_data.ipynb #5eb12b51
 def exists(v): return v is not None
@@ -65,6 +65,7 @@ class Trajectories:
 
 # %% ../nbs/07_data.ipynb #beae1c58
 POLICIES = ('noisy_oracle', 'random', 'oracle')
+PROGRESS = 'collect.json'   # in a collect folder: the arguments and the shards finished so far
 
 def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset is turned off; seed is overridden)
             num_episodes: int = 64,           # N episodes to collect
@@ -75,8 +76,9 @@ def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset 
             batch_size: int = 256,            # worlds stepped together
             store_rgb: bool | None = None,    # keep RGB views (default: env_cfg.rgb); they dominate the size
             device='cpu',
+            path=None,                        # a folder: write each round as a shard there and resume an interrupted run
            ) -> Trajectories:
-    "Collect `num_episodes` episodes of play into episode-major tensors."
+    "Collect `num_episodes` episodes of play into episode-major tensors (on disk too, resumably, if `path`)."
     cfg = default(env_cfg, EnvConfig())
     if not isinstance(cfg, EnvConfig): raise TypeError(f'env_cfg: expected an EnvConfig, got {type(cfg).__name__}')
     if policy not in POLICIES: raise ValueError(f'policy: expected one of {POLICIES}, got {policy!r}')
@@ -88,43 +90,61 @@ def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset 
     cfg = dataclasses.replace(cfg, autoreset=False, seed=seed, rgb=store_rgb)
     b = min(batch_size, num_episodes)
     env = GridWorld(cfg, b, device)
-    T, A = cfg.max_steps, cfg.num_agents
     gen = torch.Generator(device=device).manual_seed(seed)
     eps_table = torch.tensor({'random': (1.0,), 'oracle': (0.0,)}.get(policy, epsilons), device=device)
+    meta = dict(env_cfg=dataclasses.asdict(cfg), policy=policy, epsilons=list(epsilons), seed=seed)
+    args = json.loads(json.dumps(dict(meta, num_episodes=num_episodes, batch_size=b)))
+    done_shards = _start_folder(Path(path), args) if exists(path) else {}
     parts = []
     bar = tqdm(total=num_episodes, disable=not progress, desc='collect', unit='episode')
     for round_ in range(math.ceil(num_episodes / b)):
-        obs = env.reset(seed=seed) if round_ == 0 else env.reset()
-        episode = round_ * b + torch.arange(b, device=device)
-        eps = eps_table[episode % len(eps_table)]
-        obs_steps, step_data = [_obs_record(env, obs, store_rgb)], []
-        alive = torch.ones(b, dtype=torch.bool, device=device)
-        valid, success = [alive.clone()], torch.zeros(b, dtype=torch.bool, device=device)
-        for t in range(T):
-            act = env.oracle_actions()
-            rand = torch.randint(0, env.num_actions, (b, A), generator=gen, device=device)
-            explore = torch.rand((b, A), generator=gen, device=device) < eps[:, None]
-            act = torch.where(explore, rand, act) * alive[:, None]
-            obs, reward, terminated, truncated, info = env.step(act)
-            done = (terminated | truncated) & alive
-            success |= info['success'] & alive
-            step_data.append(dict(action=act, reward=reward.float(), done=done))
-            obs_steps.append(_obs_record(env, obs, store_rgb))
-            valid.append(alive.clone())   # observation t+1 exists iff the episode was running at step t
-            alive = alive & ~done
         n = min(b, num_episodes - round_ * b)
-        data = {k: torch.stack([o[k] for o in obs_steps], 1)[:n] for k in obs_steps[0]}
-        data.update({k: torch.stack([s[k] for s in step_data], 1)[:n] for k in step_data[0]})
-        valid = torch.stack(valid, 1)[:n]
-        data.update(valid=valid, epsilon=eps[:n].float(), success=success[:n], length=valid.sum(1)[:n] - 1,
-                    seer=env.state.seer[:n].clone())
-        parts.append(Trajectories(data))
+        if round_ in done_shards:   # finished before an interrupt: replay the layouts' and generator's progress only
+            env.reset(seed=seed) if round_ == 0 else env.reset()
+            for t in range(cfg.max_steps):   # the same draws as `_collect_round`
+                torch.randint(0, env.num_actions, (b, cfg.num_agents), generator=gen, device=device)
+                torch.rand((b, cfg.num_agents), generator=gen, device=device)
+            bar.update(n); continue
+        part = _collect_round(env, round_, n, seed, eps_table, gen, store_rgb)
+        if exists(path):
+            done_shards[round_] = _write_shard(Path(path), round_, part)
+            _atomic_write(Path(path) / PROGRESS, json.dumps(dict(args=args, shards=done_shards), indent=1).encode())
+        else: parts.append(part)
         bar.update(n)
     bar.close()
-    meta = dict(env_cfg=dataclasses.asdict(cfg), policy=policy, epsilons=list(epsilons), seed=seed)
+    if exists(path): return _finish_folder(Path(path), done_shards, meta, num_episodes)
     out = Trajectories.cat(parts) if len(parts) > 1 else parts[0]
     out.meta = meta
     return out
+
+def _collect_round(env, round_, n, seed, eps_table, gen, store_rgb):
+    "Play one episode in each of the env's worlds; keep the first `n`."
+    b, device = env.batch_size, env.device
+    T, A = env.cfg.max_steps, env.cfg.num_agents
+    obs = env.reset(seed=seed) if round_ == 0 else env.reset()
+    episode = round_ * b + torch.arange(b, device=device)
+    eps = eps_table[episode % len(eps_table)]
+    obs_steps, step_data = [_obs_record(env, obs, store_rgb)], []
+    alive = torch.ones(b, dtype=torch.bool, device=device)
+    valid, success = [alive.clone()], torch.zeros(b, dtype=torch.bool, device=device)
+    for t in range(T):
+        act = env.oracle_actions()
+        rand = torch.randint(0, env.num_actions, (b, A), generator=gen, device=device)
+        explore = torch.rand((b, A), generator=gen, device=device) < eps[:, None]
+        act = torch.where(explore, rand, act) * alive[:, None]
+        obs, reward, terminated, truncated, info = env.step(act)
+        done = (terminated | truncated) & alive
+        success |= info['success'] & alive
+        step_data.append(dict(action=act, reward=reward.float(), done=done))
+        obs_steps.append(_obs_record(env, obs, store_rgb))
+        valid.append(alive.clone())   # observation t+1 exists iff the episode was running at step t
+        alive = alive & ~done
+    data = {k: torch.stack([o[k] for o in obs_steps], 1)[:n] for k in obs_steps[0]}
+    data.update({k: torch.stack([s[k] for s in step_data], 1)[:n] for k in step_data[0]})
+    valid = torch.stack(valid, 1)[:n]
+    data.update(valid=valid, epsilon=eps[:n].float(), success=success[:n], length=valid.sum(1)[:n] - 1,
+                seer=env.state.seer[:n].clone())
+    return Trajectories(data)
 
 def _obs_record(env, obs, store_rgb):
     rec = dict(view=obs['view'].to(torch.int8), position=obs['position'], direction=obs['direction'],
@@ -132,7 +152,7 @@ def _obs_record(env, obs, store_rgb):
     if store_rgb: rec['rgb'] = obs['rgb']
     return rec
 
-# %% ../nbs/07_data.ipynb #706e34b1
+# %% ../nbs/07_data.ipynb #37b17362
 MANIFEST, FORMAT, VERSION = 'manifest.json', 'comm_wm.trajectories', 1
 
 def _atomic_write(path: Path, payload: bytes):
@@ -207,6 +227,46 @@ Trajectories.save = save_trajectories
 Trajectories.load = staticmethod(load_trajectories)
 
 # %% ../nbs/07_data.ipynb #a769b3d0
+def _shard_name(round_): return f'shard_{round_:05d}.pt'
+
+def _shard_ok(path: Path, entry: dict) -> bool:
+    "Whether a shard file exists with the size and SHA-256 recorded for it."
+    f = path / entry['file']
+    if not f.is_file(): return False
+    payload = f.read_bytes()
+    return len(payload) == entry['bytes'] and hashlib.sha256(payload).hexdigest() == entry['sha256']
+
+def _start_folder(path: Path, args: dict) -> dict:
+    "Open a collect folder: the shards (round -> manifest entry) an earlier run with the same `args` finished."
+    path.mkdir(parents=True, exist_ok=True)
+    if (path / MANIFEST).exists(): (path / MANIFEST).unlink()   # incomplete until this run finishes
+    if not (path / PROGRESS).is_file():
+        if any(path.glob('shard_*.pt')): raise ValueError(f'path: {str(path)!r} holds shards but no {PROGRESS} (not a collect folder); use an empty folder')
+        return {}
+    try: record = json.loads((path / PROGRESS).read_text())
+    except json.JSONDecodeError: record = dict(args=args, shards={})   # interrupted mid-write cannot happen (atomic); treat as empty
+    if record.get('args') != args:
+        diff = sorted(k for k in set(args) | set(record.get('args', {})) if args.get(k) != record.get('args', {}).get(k))
+        raise ValueError(f'path: {str(path)!r} holds a collection with other arguments (differ: {diff}); use another folder')
+    return {int(r): e for r, e in record['shards'].items() if _shard_ok(path, e)}
+
+def _write_shard(path: Path, round_: int, part: Trajectories) -> dict:
+    "Write one round's episodes atomically; its manifest entry."
+    buf = io.BytesIO(); torch.save({k: v.contiguous() for k, v in part.items()}, buf); payload = buf.getvalue()
+    _atomic_write(path / _shard_name(round_), payload)
+    return dict(file=_shard_name(round_), num_episodes=len(part), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest())
+
+def _finish_folder(path: Path, done_shards: dict, meta: dict, num_episodes: int) -> Trajectories:
+    "Write the manifest over all rounds' shards, then load (and so check) the whole folder."
+    shards = [done_shards[r] for r in sorted(done_shards)]
+    first = torch.load(path / shards[0]['file'], weights_only=True)
+    manifest = dict(format=FORMAT, version=VERSION, num_episodes=num_episodes, keys={k: _spec(v) for k, v in first.items()},
+                    shards=shards, meta=meta)
+    _atomic_write(path / 'env.yaml', EnvConfig.parse_from_dict(meta['env_cfg']).to_yaml().encode())
+    _atomic_write(path / MANIFEST, json.dumps(manifest, indent=1).encode())
+    return load_trajectories(path)
+
+# %% ../nbs/07_data.ipynb #3d584398
 class WindowDataset(Dataset):
     "Fixed-length windows of episodes: obs keys over window+1 steps, step keys over window, plus `mask`."
     def __init__(self, traj: Trajectories, # collected episodes
