@@ -12,8 +12,9 @@ from pathlib import Path
 def worker(args):
     import torch.distributed as dist
     from comm_wm.train import ExperimentConfig, train, maybe_init_distributed
+    from comm_wm.cli import PipelineConfig
     rank, world = maybe_init_distributed()
-    cfg = ExperimentConfig.parse_from_file(args.config)
+    cfg = PipelineConfig.parse_from_file(args.config)
     cfg = ExperimentConfig.parse_from_dict(dict(
         env=dict(max_steps=40), model=cfg.to_dict()['model'], run_dir=args.run_dir,
         data=dict(num_episodes=256, eval_episodes=8, synthetic=True),

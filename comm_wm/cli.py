@@ -16,10 +16,11 @@ from .env import EnvConfig, TASKS
 from .planner import PlannerConfig, CEMConfig, MODES
 from .train import ExperimentConfig, train, load_checkpoint, load_or_collect
 from .evaluate import METHODS, evaluate, write_report, markdown_table, render_episode
+from .bc import BCConfig, train_bc, save_bc, load_bc
 
 # %% auto #0
 __all__ = ['COMMANDS', 'EvalConfig', 'PipelineConfig', 'configs_dir', 'resolve_config', 'parse_command', 'run_collect',
-           'run_train', 'run_evaluate', 'run_demo', 'main']
+           'run_train', 'bc_baseline', 'run_evaluate', 'run_demo', 'main']
 
 # %% ../nbs/13_cli.ipynb #ec01b84c
 @dataclass
@@ -37,6 +38,7 @@ class PipelineConfig(ExperimentConfig):
     "A training `ExperimentConfig` plus the tasks to run and how to evaluate them."
     tasks: List[str] = field(default_factory=lambda: ['hidden_goal', 'patrol_goal'])  # one world model per task
     evaluation: EvalConfig = field(default_factory=EvalConfig)
+    bc: BCConfig = field(default_factory=BCConfig)  # the behaviour-cloning baseline (method 'bc')
 
     def __post_init__(self):
         for t in self.tasks:
@@ -113,6 +115,15 @@ def run_train(cfg: PipelineConfig) -> dict:
     return {task: train(cfg.for_task(task)) for task in cfg.tasks}
 
 # %% ../nbs/13_cli.ipynb #07759613
+def bc_baseline(cfg: PipelineConfig, task: str, progress: bool = True):
+    "The behaviour-cloning policy of `task`: loaded from `run_dir/<task>/bc` when trained before, else trained and saved."
+    folder = Path(cfg.run_dir) / task / 'bc'
+    if (folder / 'model.pt').exists() and BCConfig.parse_from_file(folder / 'bc.yaml') == cfg.bc: return load_bc(folder)
+    policy = train_bc(cfg.bc, dataclasses.replace(cfg.env, task=task), progress=progress)
+    save_bc(policy, folder)
+    return policy
+
+# %% ../nbs/13_cli.ipynb #66e8f33b
 def run_evaluate(cfg: PipelineConfig,  # evaluation settings (and the task, for a model given directly)
                  models: dict,         # task -> trained WorldModel (or None: baselines only)
                  out_dir,              # folder of the combined report
@@ -124,14 +135,15 @@ def run_evaluate(cfg: PipelineConfig,  # evaluation settings (and the task, for 
     for task, model in models.items():
         env_cfg = dataclasses.replace(cfg.env, task=task)
         methods = [m for m in ev.methods if model is not None or m not in MODES]
-        rows += evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)), ev.planner, ev.true_cem, progress)
+        bc_policy = bc_baseline(cfg, task, progress) if 'bc' in methods else None
+        rows += evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)), ev.planner, ev.true_cem, progress, bc_policy)
         if ev.render and model is not None and 'imagined' in methods and frames is None:
             frames = render_episode('imagined', model, env_cfg, ev.planner, ev.true_cem)
             title = f'{task}: imagined communication, held-out episode'
     write_report(rows, out_dir, frames=frames, frames_title=title or '')
     return rows
 
-# %% ../nbs/13_cli.ipynb #66e8f33b
+# %% ../nbs/13_cli.ipynb #3041f1da
 def run_demo(cfg: PipelineConfig) -> list:
     "The whole pipeline: for each task collect, train, then evaluate every method; prints the table."
     start = time.time()
@@ -145,7 +157,7 @@ def run_demo(cfg: PipelineConfig) -> list:
     print(f"\nreport: {cfg.run_dir}/results.md, results.json, results.csv, success.png ({total_s / 60:.1f} min, training {train_s / 60:.1f} min)")
     return rows
 
-# %% ../nbs/13_cli.ipynb #04d55d20
+# %% ../nbs/13_cli.ipynb #f9a1adb4
 def main(argv: list | None = None, # the words after `comm_wm` (default: sys.argv[1:])
         ):
     "Entry point of the `comm_wm` command."
@@ -164,5 +176,5 @@ def main(argv: list | None = None, # the words after `comm_wm` (default: sys.arg
         rows = run_evaluate(cfg, {run_cfg.env.task: model}, out, cfg.train.progress)
         print(markdown_table(rows)); print(f'\nreport: {out}')
 
-# %% ../nbs/13_cli.ipynb #0ee80220
+# %% ../nbs/13_cli.ipynb #7f046a2b
 if __name__ == '__main__' and 'execnb' not in sys.modules and 'ipykernel' not in sys.modules: main()

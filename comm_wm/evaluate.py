@@ -170,19 +170,24 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
                 frames=torch.stack(frames) if exists(frames) else None)
 
 # %% ../nbs/11_evaluate.ipynb #4b212fe9
-METHODS = ('random', 'oracle', 'true_cem') + MODES
+METHODS = ('random', 'oracle', 'true_cem', 'bc') + MODES
 
 def make_policy(method: str, # one of METHODS
                 model, # world model (needed for the communication modes)
                 num_actions: int,
                 planner_cfg: PlannerConfig | None = None, # settings of the latent planner (mode is overridden)
                 true_cem: CEMConfig | None = None, # CEM settings of the true-simulator baseline
-                seed: int = 0):
+                seed: int = 0,
+                bc_policy=None, # for method 'bc': a trained policy with reset/act (`comm_wm.bc.train_bc` or `load_bc`)
+               ):
     "The policy that plays `method`."
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
     if method == 'random': return RandomPolicy(num_actions, seed)
     if method == 'oracle': return OraclePolicy()
     if method == 'true_cem': return TrueSimCEM(default(true_cem, CEMConfig(seed=seed)))
+    if method == 'bc':
+        if bc_policy is None: raise ValueError("bc_policy: method 'bc' needs a trained policy (comm_wm.bc.train_bc or load_bc), got None")
+        return bc_policy   # its reset() clears the history, so one policy serves every seed
     if model is None: raise ValueError(f'model is needed for method {method!r}')
     cfg = dataclasses.replace(default(planner_cfg, PlannerConfig()), mode=method)
     return PlannerPolicy(model, num_actions, cfg)
@@ -214,6 +219,7 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
              planner_cfg: PlannerConfig | None = None, # latent planner settings (mode set per method)
              true_cem: CEMConfig | None = None, # CEM settings of the true-simulator baseline
              progress: bool = True, # show a progress bar
+             bc_policy=None, # trained behaviour-cloning policy, for method 'bc'
             ) -> list[dict]: # one row per method
     "Evaluate `methods` on held-out episodes of `env_cfg.task`; rows for `write_report`."
     methods = list(methods)
@@ -232,7 +238,7 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
             if m == 'oracle': results.append(oracle[seeds.index(s)])
             else:
                 cfg = env_cfg if m in MODES else dataclasses.replace(env_cfg, rgb=False)
-                results.append(run_episodes(make_policy(m, model, num_actions, planner_cfg, true_cem, s), cfg, episodes, s,
+                results.append(run_episodes(make_policy(m, model, num_actions, planner_cfg, true_cem, s, bc_policy), cfg, episodes, s,
                                             model=model if m in MODES else None))
             bar.update(1)
         rows.append(_row(m, env_cfg.task, results, oracle_steps, env_cfg, num_actions))
@@ -240,7 +246,7 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
     bar.close()
     return rows
 
-# %% ../nbs/11_evaluate.ipynb #9461f527
+# %% ../nbs/11_evaluate.ipynb #1f56e304
 @torch.inference_mode()
 def one_step_breakdown(model, # trained WorldModel
                        env_cfg: EnvConfig, # the task
@@ -276,7 +282,7 @@ def one_step_breakdown(model, # trained WorldModel
                 predicted_next=picks(pred_next), encoded_next=picks(enc_next),
                 corr_predicted=corr(pred_next), corr_encoded=corr(enc_next))
 
-# %% ../nbs/11_evaluate.ipynb #aaee3b1d
+# %% ../nbs/11_evaluate.ipynb #1f6c3430
 CSV_FIELDS = ('method', 'task', 'success_rate', 'ci95_low', 'ci95_high', 'episodes', 'seeds', 'mean_steps', 'spl',
               'bits_per_episode', 'ms_per_decision', 'collisions_per_episode', 'on_goal_agent0', 'on_goal_agent1')
 
@@ -297,7 +303,7 @@ def markdown_table(rows: list[dict]) -> str:
                      f"| {100 * og[0]:.0f}% / {100 * og[1]:.0f}% |")
     return '\n'.join(lines)
 
-# %% ../nbs/11_evaluate.ipynb #db9addec
+# %% ../nbs/11_evaluate.ipynb #f17d92b5
 def plot_success(rows: list[dict], ax=None):
     "Bar chart: success rate per method with 95% CI error bars, one group of bars per task."
     import matplotlib.pyplot as plt
@@ -345,7 +351,7 @@ def plot_episode(frames, # (T, H, W, 3) uint8 rendered maps
     fig.suptitle(title, fontsize=9)
     return fig
 
-# %% ../nbs/11_evaluate.ipynb #f17d92b5
+# %% ../nbs/11_evaluate.ipynb #7da4a77a
 def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
                  run_dir, # folder for the files
                  frames=None, # (T, H, W, 3) a rendered episode, e.g. `run_episodes(..., record_world=0)['frames']`
@@ -377,7 +383,7 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
         plot_episode(frames, title=frames_title, fig=Figure()).savefig(out['episode'], dpi=120, bbox_inches='tight')
     return out
 
-# %% ../nbs/11_evaluate.ipynb #7da4a77a
+# %% ../nbs/11_evaluate.ipynb #6459969a
 def render_episode(method: str, # one of METHODS
                    model, # world model (for the communication modes) or None
                    env_cfg: EnvConfig, # the task

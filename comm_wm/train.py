@@ -414,13 +414,13 @@ def save_diagnostics(report:dict, run_dir):
     fig.tight_layout(); fig.savefig(run / 'diagnostics.png', dpi=100)
     return fig
 
-# %% ../nbs/09_train.ipynb #936850fb
+# %% ../nbs/09_train.ipynb #a487b466
 def main(args=None):
     "Entry point: `python -m comm_wm.train --configs f.yaml --values train.steps=10` (also under torchrun)."
     cfg = ExperimentConfig.parse_from_command_line(args)
     train(cfg)
     if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
-# %% ../nbs/09_train.ipynb #a487b466
+# %% ../nbs/09_train.ipynb #dcf135e9
 if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules and 'execnb' not in sys.modules:
     main()
