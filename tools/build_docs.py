@@ -11,16 +11,35 @@ usage: python tools/build_docs.py [--quarto]
 import argparse, base64, json, re, shutil, subprocess, sys
 from pathlib import Path
 
+def _only_definitions_and_imports():
+    """Make nbdev's `exec_show_docs` run only what `show_doc` needs: exported cells and pure import cells.
+
+    nbdev also runs any cell that *mixes* an import with other code (it warns about it), which would run
+    examples, training and slow tests while building the docs. Such cells keep the outputs they saved."""
+    import ast, warnings
+    import nbdev.processors as P
+    original = P._do_eval
+    def _do_eval(cell):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            run = original(cell)
+        if not run or cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}: return run
+        trees = cell.parsed_()
+        if not P._ast_contains(trees, (ast.Import, ast.ImportFrom)): return run   # show_doc cells and the like
+        return all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in trees)
+    P._do_eval = _do_eval
+
 def proc_nbs_offline():
-    "nbdev_proc_nbs without its Quarto install step."
+    "nbdev_proc_nbs without its Quarto install step (in this process, so the patch above applies)."
     from nbdev.config import get_config
     from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
     from nbdev.serve import proc_nbs
     import nbdev.doclinks
+    _only_definitions_and_imports()
     refresh_quarto_yml()
     nbdev.doclinks._build_modidx()
     nbdev_sidebar.__wrapped__()
-    return Path(proc_nbs()), get_config()
+    return Path(proc_nbs(n_workers=0)), get_config()
 
 def _frontmatter(nb):
     c = nb['cells'][0] if nb['cells'] else None
