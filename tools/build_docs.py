@@ -36,6 +36,7 @@ def proc_nbs_offline():
     from nbdev.serve import proc_nbs
     import nbdev.doclinks
     _only_definitions_and_imports()
+    shutil.rmtree(get_config().config_path / '_proc', ignore_errors=True)   # proc_nbs reuses stale files otherwise
     refresh_quarto_yml()
     nbdev.doclinks._build_modidx()
     nbdev_sidebar.__wrapped__()
