@@ -14,13 +14,12 @@ from einops import rearrange, repeat
 from .hl_gauss import HLGaussLoss
 
 # %% auto #0
-__all__ = ['LOG_STD_MIN', 'LOG_STD_MAX', 'exists', 'default', 'create_padding_mask', 'KVCache', 'Attention', 'FeedForward',
-           'Block', 'soft_clamp_log_std', 'ActionTransformer', 'MultiAgentTransformer', 'HierarchicalTransformer',
+__all__ = ['LOG_STD_MIN', 'LOG_STD_MAX', 'create_padding_mask', 'KVCache', 'Attention', 'FeedForward', 'Block',
+           'soft_clamp_log_std', 'ActionTransformer', 'MultiAgentTransformer', 'HierarchicalTransformer',
            'ActionPredictionLoss']
 
 # %% ../nbs/05_action_transformer.ipynb #9c8753f9
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
 
 def _check(name, x, shape, kind=None):
     "Raise unless `x` (argument `name`) is a tensor of `shape` (None: any size) and dtype `kind` ('int', 'float', 'bool')."

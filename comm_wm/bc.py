@@ -20,12 +20,10 @@ from .env import EnvConfig, GridWorld, NUM_ACTIONS, view_to_message
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
 
 # %% auto #0
-__all__ = ['exists', 'default', 'collect_demos', 'StepEncoder', 'BCConfig', 'BCModel', 'demo_batch', 'train_bc', 'BCPolicy',
-           'save_bc', 'load_bc']
+__all__ = ['collect_demos', 'StepEncoder', 'BCConfig', 'BCModel', 'demo_batch', 'train_bc', 'BCPolicy', 'save_bc', 'load_bc']
 
 # %% ../nbs/12_bc.ipynb #a5a11ae4
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
 
 def _positive_int(name, v):
     if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f'{name}: expected an int >= 1, got {v!r}')

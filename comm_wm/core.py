@@ -18,8 +18,13 @@ from typing import NamedTuple, Optional
 import torch
 
 # %% ../nbs/00_core.ipynb #d9411469
-def exists(x): return x is not None
-def default(x, d): return x if exists(x) else d
+def exists(x) -> bool:
+    "True when `x` is not None."
+    return x is not None
+
+def default(x, d):
+    "`x`, or `d` when `x` is None."
+    return x if exists(x) else d
 
 # %% ../nbs/00_core.ipynb #7c5c1742
 OBJECT_TYPES = ('empty', 'wall', 'item', 'goal', 'agent')  # message-channel order

@@ -12,12 +12,12 @@ from tqdm.auto import tqdm
 from .env import EnvConfig, GridWorld, view_to_message
 
 # %% auto #0
-__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'exists', 'default', 'Trajectories', 'collect',
-           'save_trajectories', 'load_trajectories', 'WindowDataset']
+__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'Trajectories', 'collect', 'save_trajectories',
+           'load_trajectories', 'WindowDataset']
 
 # %% ../nbs/07_data.ipynb #5eb12b51
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
+
 
 # %% ../nbs/07_data.ipynb #8180dc38
 class Trajectories:

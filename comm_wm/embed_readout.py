@@ -15,15 +15,13 @@ from torch import nn, Tensor
 from einops import rearrange, reduce, einsum
 
 # %% auto #0
-__all__ = ['DiscreteContinuous', 'exists', 'default', 'gumbel_noise', 'top_k_filter', 'top_p_filter', 'rescale', 'Embed',
-           'Readout', 'EmbedAndReadout']
+__all__ = ['DiscreteContinuous', 'gumbel_noise', 'top_k_filter', 'top_p_filter', 'rescale', 'Embed', 'Readout', 'EmbedAndReadout']
 
 # %% ../nbs/03_embed_readout.ipynb #dee15918
 DiscreteContinuous = namedtuple('DiscreteContinuous', ('discrete', 'continuous'))
 DiscreteContinuous.__doc__ = 'The discrete and continuous parts of a mixed output (logits, parameters, samples or losses).'
 
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
 
 def _check(ok: bool, msg: str, exc=ValueError):
     if not ok: raise exc(msg)

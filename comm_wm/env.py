@@ -16,14 +16,14 @@ from .config import ConfigBase
 
 # %% auto #0
 __all__ = ['TASKS', 'VIEW_MODES', 'ACTION_NAMES', 'NUM_ACTIONS', 'TILE_COLORS', 'NUM_BACKGROUNDS', 'NUM_OVERLAYS', 'DIR_TO_VEC',
-           'PAD', 'UNREACHABLE', 'MESSAGE_COLORS', 'MINIGRID_TO_OURS', 'exists', 'default', 'EnvConfig', 'hash_keys',
-           'tile_bank', 'view_offsets', 'self_cell', 'minigrid_visibility', 'view_to_message', 'message_to_view',
-           'wire_length', 'to_wire', 'from_wire', 'bfs_distance', 'WorldState', 'generate_layouts', 'GridWorld',
-           'plot_message', 'to_minigrid', 'minigrid_view', 'parallel_env']
+           'PAD', 'UNREACHABLE', 'MESSAGE_COLORS', 'MINIGRID_TO_OURS', 'EnvConfig', 'hash_keys', 'tile_bank',
+           'view_offsets', 'self_cell', 'minigrid_visibility', 'view_to_message', 'message_to_view', 'wire_length',
+           'to_wire', 'from_wire', 'bfs_distance', 'WorldState', 'generate_layouts', 'GridWorld', 'plot_message',
+           'to_minigrid', 'minigrid_view', 'parallel_env']
 
 # %% ../nbs/06_env.ipynb #c44f47a5
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
+
 
 # %% ../nbs/06_env.ipynb #4f02193d
 TASKS = ('hidden_goal', 'which_goal', 'patrol_goal', 'rendezvous')

@@ -17,14 +17,13 @@ from .planner import (CEMConfig, PlannerConfig, CommPlanner, discrete_cem, shift
                              bits_per_episode, MODES)
 
 # %% auto #0
-__all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'CSV_FIELDS', 'exists', 'default', 'eval_env', 'wilson_ci', 'RandomPolicy',
-           'OraclePolicy', 'TrueSimCEM', 'PlannerPolicy', 'run_episodes', 'make_policy', 'evaluate',
-           'one_step_breakdown', 'markdown_table', 'plot_success', 'plot_message_accuracy', 'plot_episode',
-           'write_report', 'render_episode']
+__all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'CSV_FIELDS', 'eval_env', 'wilson_ci', 'RandomPolicy', 'OraclePolicy', 'TrueSimCEM',
+           'PlannerPolicy', 'run_episodes', 'make_policy', 'evaluate', 'one_step_breakdown', 'markdown_table',
+           'plot_success', 'plot_message_accuracy', 'plot_episode', 'write_report', 'render_episode']
 
 # %% ../nbs/11_evaluate.ipynb #1a79be30
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
+
 
 # %% ../nbs/11_evaluate.ipynb #7096e1d3
 EVAL_SEED_OFFSET = 2_000_000  # evaluation seed s plays layouts of env seed EVAL_SEED_OFFSET + s (training: small seeds; train.py validation: 1_000_003)

@@ -13,16 +13,15 @@ from torch import nn, Tensor
 from einops import rearrange
 
 # %% auto #0
-__all__ = ['DEFAULT_SIGMA_TO_BIN_RATIO', 'DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA', 'ERF_SATURATION', 'exists', 'default', 'symlog',
-           'symexp', 'window_half_for', 'hl_gauss_window', 'hl_gauss_probs', 'HLGaussLossFromSupport', 'HLGaussLoss',
+__all__ = ['DEFAULT_SIGMA_TO_BIN_RATIO', 'DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA', 'ERF_SATURATION', 'symlog', 'symexp',
+           'window_half_for', 'hl_gauss_window', 'hl_gauss_probs', 'HLGaussLossFromSupport', 'HLGaussLoss',
            'BinaryHLGaussLoss', 'RunningMeanVariance', 'HLGaussLossFromRunningStats', 'HLGaussLayer']
 
 # %% ../nbs/04_hl_gauss.ipynb #91e98817
 DEFAULT_SIGMA_TO_BIN_RATIO = 0.75  # sigma in bin widths, as "Stop Regressing" (Farebrother et al. 2024) recommends
 DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA = 1.  # targets this many sigmas beyond the support are in range
 
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
 
 def symlog(t:Tensor) -> Tensor:
     "DreamerV3's symmetric log, `sign(t) * log(1 + |t|)`: squashes large magnitudes, keeps small ones."

@@ -15,12 +15,12 @@ from einops import rearrange, repeat
 from .config import ConfigBase
 
 # %% auto #0
-__all__ = ['MODES', 'exists', 'default', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem',
-           'PlannerConfig', 'LatentRollout', 'CommPlanner', 'message_bits', 'bits_per_episode']
+__all__ = ['MODES', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem', 'PlannerConfig',
+           'LatentRollout', 'CommPlanner', 'message_bits', 'bits_per_episode']
 
 # %% ../nbs/10_planner.ipynb #6b03fb20
-def exists(v): return v is not None
-def default(v, d): return v if exists(v) else d
+from .core import exists, default
+
 
 # %% ../nbs/10_planner.ipynb #2349ce03
 @dataclass
