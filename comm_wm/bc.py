@@ -14,7 +14,7 @@ from torch import nn, Tensor
 from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
-from .config import ConfigBase
+from .config import ConfigBase, atomic_write
 from .core import NUM_OBJECT_TYPES, VIEW_SIZE
 from .env import EnvConfig, GridWorld, NUM_ACTIONS, view_to_message
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
@@ -303,15 +303,6 @@ class BCPolicy:
     def __repr__(self): return f'BCPolicy(greedy={self.greedy}, steps={self.steps})'
 
 # %% ../nbs/12_bc.ipynb #0f2a4b04
-def _atomic_torch_save(obj, path:Path):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f: torch.save(obj, f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
-
 def save_bc(policy,           # a `BCPolicy` (or a `BCModel`)
             path,             # folder (created)
            ) -> Path:         # the folder
@@ -320,7 +311,8 @@ def save_bc(policy,           # a `BCPolicy` (or a `BCModel`)
     if not isinstance(model, BCModel): raise TypeError(f'policy: expected a BCPolicy or BCModel, got {type(policy).__name__}')
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     model.cfg.save(path / 'bc.yaml'); model.env_cfg.save(path / 'env.yaml')
-    _atomic_torch_save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, path / 'model.pt')
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    atomic_write(path / 'model.pt', lambda f: torch.save(weights, f))
     return path
 
 def load_bc(path,                 # folder written by `save_bc`

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['LEGACY_KEYS', 'ConfigError', 'ConfigTypeError', 'legacy_transform_dict', 'unflatten_dict', 'merge_sources',
-           'ConfigBase', 'omegaconf_parse_files_vals', 'config_arg_parser', 'DataclassArgParser',
+           'atomic_write', 'ConfigBase', 'omegaconf_parse_files_vals', 'config_arg_parser', 'DataclassArgParser',
            'combine_dataclass_dict']
 
 # %% ../nbs/01_config.ipynb #47329d11
@@ -200,6 +200,25 @@ def merge_sources(cls, # the config dataclass to build
     except OmegaConfBaseException as e:
         raise ConfigError(f"could not build {cls.__name__} (key '{getattr(e, 'full_key', '')}'): {_first_line(e)}") from None
 
+# %% ../nbs/01_config.ipynb #238ff238
+def atomic_write(path: str | os.PathLike, # the file to (re)write; its folder is created
+                 content,                 # bytes, str (written as UTF-8), or a function that writes to the open binary file
+                ) -> Path:                # the path written
+    "Write `content` to `path` through a temporary file and a rename, so `path` is never left half-written."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            if callable(content): content(f)
+            else: f.write(content.encode() if isinstance(content, str) else content)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp): os.remove(tmp)
+        raise
+    return path
+
 # %% ../nbs/01_config.ipynb #5e5c4245
 @dataclasses.dataclass
 class ConfigBase:
@@ -251,16 +270,7 @@ class ConfigBase:
 
     def save(self, path: str | os.PathLike): # YAML file to write (atomically: temporary file, then rename)
         "Write the config as YAML; `parse_from_file(path)` gives back an equal object."
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-        try:
-            with os.fdopen(fd, 'w') as f: f.write(self.to_yaml())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp): os.remove(tmp)
-            raise
-        return path
+        return atomic_write(path, self.to_yaml())
 
 # %% ../nbs/01_config.ipynb #165a318d
 def _load_yaml(path) -> dict:

@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 from .env import EnvConfig, GridWorld, view_to_message
+from .config import atomic_write
 
 # %% auto #0
 __all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'Trajectories', 'collect', 'save_trajectories',
@@ -108,7 +109,7 @@ def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset 
         part = _collect_round(env, round_, n, seed, eps_table, gen, store_rgb)
         if exists(path):
             done_shards[round_] = _write_shard(Path(path), round_, part)
-            _atomic_write(Path(path) / PROGRESS, json.dumps(dict(args=args, shards=done_shards), indent=1).encode())
+            atomic_write(Path(path) / PROGRESS, json.dumps(dict(args=args, shards=done_shards), indent=1).encode())
         else: parts.append(part)
         bar.update(n)
     bar.close()
@@ -155,15 +156,6 @@ def _obs_record(env, obs, store_rgb):
 # %% ../nbs/07_data.ipynb #37b17362
 MANIFEST, FORMAT, VERSION = 'manifest.json', 'comm_wm.trajectories', 1
 
-def _atomic_write(path: Path, payload: bytes):
-    "Write `payload` to `path` via a temporary file in the same folder and a rename."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f: f.write(payload); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
 
 def _spec(v): return dict(dtype=str(v.dtype).replace('torch.', ''), shape=list(v.shape[1:]))
 
@@ -180,13 +172,13 @@ def save_trajectories(traj: Trajectories, # the data
         part = {k: v[start:start + shard_size].contiguous().clone() for k, v in traj.items()}
         buf = io.BytesIO(); torch.save(part, buf); payload = buf.getvalue()
         name = f'shard_{i:05d}.pt'
-        _atomic_write(path / name, payload)
+        atomic_write(path / name, payload)
         shards.append(dict(file=name, num_episodes=len(next(iter(part.values()))), bytes=len(payload),
                            sha256=hashlib.sha256(payload).hexdigest()))
     manifest = dict(format=FORMAT, version=VERSION, num_episodes=len(traj), keys={k: _spec(v) for k, v in traj.items()},
                     shards=shards, meta=traj.meta)
-    if 'env_cfg' in traj.meta: _atomic_write(path / 'env.yaml', traj.env_cfg.to_yaml().encode())
-    _atomic_write(path / MANIFEST, json.dumps(manifest, indent=1).encode())
+    if 'env_cfg' in traj.meta: atomic_write(path / 'env.yaml', traj.env_cfg.to_yaml().encode())
+    atomic_write(path / MANIFEST, json.dumps(manifest, indent=1).encode())
     return path / MANIFEST
 
 def load_trajectories(path,             # a folder written by `save_trajectories`
@@ -253,7 +245,7 @@ def _start_folder(path: Path, args: dict) -> dict:
 def _write_shard(path: Path, round_: int, part: Trajectories) -> dict:
     "Write one round's episodes atomically; its manifest entry."
     buf = io.BytesIO(); torch.save({k: v.contiguous() for k, v in part.items()}, buf); payload = buf.getvalue()
-    _atomic_write(path / _shard_name(round_), payload)
+    atomic_write(path / _shard_name(round_), payload)
     return dict(file=_shard_name(round_), num_episodes=len(part), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest())
 
 def _finish_folder(path: Path, done_shards: dict, meta: dict, num_episodes: int) -> Trajectories:
@@ -262,8 +254,8 @@ def _finish_folder(path: Path, done_shards: dict, meta: dict, num_episodes: int)
     first = torch.load(path / shards[0]['file'], weights_only=True)
     manifest = dict(format=FORMAT, version=VERSION, num_episodes=num_episodes, keys={k: _spec(v) for k, v in first.items()},
                     shards=shards, meta=meta)
-    _atomic_write(path / 'env.yaml', EnvConfig.parse_from_dict(meta['env_cfg']).to_yaml().encode())
-    _atomic_write(path / MANIFEST, json.dumps(manifest, indent=1).encode())
+    atomic_write(path / 'env.yaml', EnvConfig.parse_from_dict(meta['env_cfg']).to_yaml().encode())
+    atomic_write(path / MANIFEST, json.dumps(manifest, indent=1).encode())
     return load_trajectories(path)
 
 # %% ../nbs/07_data.ipynb #3d584398

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from einops import rearrange, repeat, einsum
 from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, GOAL
-from .config import ConfigBase
+from .config import ConfigBase, atomic_write
 from .hl_gauss import HLGaussLayer
 
 # %% ../nbs/08_jepa.ipynb #beb82c06
@@ -418,12 +418,9 @@ def synthetic_batch(batch_size:int=4, window:int=4, num_agents:int=2, tile_size:
 # %% ../nbs/08_jepa.ipynb #295a9b2e
 def save_model(model:WorldModel, path):
     "Save the model weights and its config (plain dict) atomically to `path`."
-    import dataclasses, os
-    from pathlib import Path
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    torch.save(dict(model=model.state_dict(), model_cfg=dataclasses.asdict(model.cfg)), tmp)
-    os.replace(tmp, path)
+    import dataclasses
+    ckpt = dict(model=model.state_dict(), model_cfg=dataclasses.asdict(model.cfg))
+    return atomic_write(path, lambda f: torch.save(ckpt, f))
 
 def load_model(path, map_location='cpu') -> WorldModel:
     "Load a `WorldModel` from a checkpoint written by `save_model` or by training (weights_only)."

@@ -9,7 +9,7 @@ __all__ = ['OBS_KEYS', 'DataConfig', 'TrainConfig', 'ExperimentConfig', 'sync_mo
            'save_diagnostics', 'main']
 
 # %% ../nbs/09_train.ipynb #26e90b02
-import csv, dataclasses, json, math, os, sys, time
+import csv, dataclasses, io, json, math, os, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
@@ -20,7 +20,7 @@ import torch.distributed as dist
 from einops import rearrange, repeat
 from tqdm.auto import tqdm
 from .core import UNSEEN, EMPTY, VIEW_SIZE
-from .config import ConfigBase
+from .config import ConfigBase, atomic_write
 from .env import EnvConfig, NUM_ACTIONS
 from .jepa import (WorldModel, WorldModelConfig, LossWeights, world_model_losses, views_to_messages,
                           goal_cells, sigreg, exists, default)
@@ -145,9 +145,7 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
     return _plain(load_trajectories(path), keys)
 
 # %% ../nbs/09_train.ipynb #d76168d7
-def _atomic_save(obj, path):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp'); torch.save(obj, tmp); os.replace(tmp, path)
+def _atomic_save(obj, path): return atomic_write(path, lambda f: torch.save(obj, f))
 
 def save_checkpoint(path, model, optimizer, step:int, cfg:ExperimentConfig):
     "Atomically write model, optimiser, `step` (the next step to run), RNG states and the config dict."
@@ -196,10 +194,9 @@ class MetricsLog:
     def flush(self):
         if not self.rows: return
         fields = list(dict.fromkeys(k for r in self.rows for k in r))
-        tmp = self.path.with_name('metrics.csv.tmp')
-        with open(tmp, 'w', newline='') as f:
-            w = csv.DictWriter(f, fieldnames=fields); w.writeheader(); w.writerows(self.rows)
-        os.replace(tmp, self.path)
+        text = io.StringIO(newline='')
+        w = csv.DictWriter(text, fieldnames=fields); w.writeheader(); w.writerows(self.rows)
+        atomic_write(self.path, text.getvalue())
         if exists(self.writer): self.writer.flush()
 
 def read_metrics(run_dir) -> dict:
