@@ -200,7 +200,7 @@ def merge_sources(cls, # the config dataclass to build
     except OmegaConfBaseException as e:
         raise ConfigError(f"could not build {cls.__name__} (key '{getattr(e, 'full_key', '')}'): {_first_line(e)}") from None
 
-# %% ../nbs/01_config.ipynb #238ff238
+# %% ../nbs/01_config.ipynb #a462fd4b
 def atomic_write(path: str | os.PathLike, # the file to (re)write; its folder is created
                  content,                 # bytes, str (written as UTF-8), or a function that writes to the open binary file
                 ) -> Path:                # the path written
