@@ -6,7 +6,7 @@ random actions, auto-reset on; GridWorld at B = 1, 64, 1024 worlds (2 agents eac
 
 usage: python bench/env.py [--repeats 5] [--seconds 1.0] [--threads 1]
 """
-import argparse, statistics, time
+import argparse, os, statistics, time
 import numpy as np
 import torch
 from comm_wm.env import EnvConfig, GridWorld, to_minigrid
@@ -48,6 +48,7 @@ if __name__ == '__main__':
     p.add_argument('--threads', type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    print(f'threads {a.threads}, load average {os.getloadavg()[0]:.2f} (1 min) at start')
     ref = minigrid(a.seconds, a.repeats)
     print(f'minigrid RGBImgPartialObs (1 agent): {ref:12,.0f} agent-steps/s')
     res = {}
@@ -59,3 +60,4 @@ if __name__ == '__main__':
     ref2 = minigrid(a.seconds, a.repeats)   # again, to see drift from other load on the machine
     print(f'minigrid again: {ref2:12,.0f} agent-steps/s')
     print(f'speedup_vs_minigrid_B1024 = {res[1024] / statistics.median([ref, ref2]):.1f}')
+    print(f'load average {os.getloadavg()[0]:.2f} (1 min) at end')

@@ -244,19 +244,19 @@ def bfs_distance(passable: torch.Tensor, # (N, H, W) bool, cells one may stand o
                  sources: torch.Tensor,  # (N, H, W) bool, the goal cells (distance 0)
                 ) -> torch.Tensor:       # (N, H, W) int64 steps to the nearest source; UNREACHABLE if none
     "Batched breadth-first search distances on a 4-connected grid."
-    dist = torch.full(passable.shape, UNREACHABLE, dtype=torch.long, device=passable.device)
     reached = sources & passable
-    dist[reached] = 0
-    step = 0
+    h, w = passable.shape[-2:]
+    rounds = torch.zeros(passable.shape, dtype=torch.int16 if h * w < 2 ** 15 else torch.int32, device=passable.device)
+    grown = torch.empty_like(reached)
     while True:
-        step += 1
-        grown = reached.clone()
+        rounds += ~reached   # a cell's distance = the rounds it was still unreached
+        grown.copy_(reached)
         grown[:, 1:] |= reached[:, :-1]; grown[:, :-1] |= reached[:, 1:]
         grown[:, :, 1:] |= reached[:, :, :-1]; grown[:, :, :-1] |= reached[:, :, 1:]
-        new = grown & passable & ~reached
-        if not new.any(): return dist
-        dist[new] = step
-        reached = reached | new
+        grown &= passable
+        if torch.equal(grown, reached): break
+        reached, grown = grown, reached
+    return torch.where(reached, rounds.long(), UNREACHABLE)
 
 # %% ../nbs/06_env.ipynb #ff180cbd
 def _pingpong(k, length):
@@ -289,37 +289,40 @@ class WorldState:
         for f in dataclasses.fields(self): getattr(self, f.name)[idx] = getattr(other, f.name)
 
 # %% ../nbs/06_env.ipynb #23b4dc7b
-def _gather_views(grid, position, direction, view_mode, offsets):
-    """Per agent: terrain of its 7x7 view cells, which agent stands there (-1 none), the visible mask
-    and the world coordinates. grid (N,S,S); position (N,A,2); direction (N,A)."""
+def _gather_views(grid, position, direction, view_mode, offsets, partners=True):
+    """Per agent: terrain of its 7x7 view cells, the facing of the *other* agent standing there (-1 none,
+    never on the agent's own cell; None unless `partners`), the visible mask and each cell's index in the map padded by
+    PAD walls (row-major). grid (N,S,S); position (N,A,2); direction (N,A); offsets (4,7,7,2) from `view_offsets`."""
     n, s, _ = grid.shape
     a = position.shape[1]
     sp = s + 2 * PAD
-    padded = F.pad(grid, (PAD, PAD, PAD, PAD), value=WALL).reshape(n, sp * sp)
-    cells = position[:, :, None, None] + offsets[direction]               # (N, A, 7, 7, 2) world (row, col)
-    flat = (cells[..., 0] + PAD) * sp + (cells[..., 1] + PAD)             # (N, A, 7, 7)
-    flat_na = rearrange(flat, 'n a h w -> n (a h w)')
-    terrain = padded.gather(1, flat_na).reshape(flat.shape)
-    who = torch.full((n, sp * sp), -1, dtype=torch.long, device=grid.device)
-    agent_flat = (position[..., 0] + PAD) * sp + position[..., 1] + PAD   # (N, A)
-    who.scatter_(1, agent_flat, torch.arange(a, device=grid.device).expand(n, a))
-    occupant = who.gather(1, flat_na).reshape(flat.shape)
+    padded = torch.full((n, sp, sp), WALL, dtype=torch.uint8, device=grid.device)
+    padded[:, PAD:PAD + s, PAD:PAD + s] = grid
+    agent_flat = (position[..., 0] + PAD) * sp + position[..., 1] + PAD      # (N, A) cell of each agent
+    flat_offsets = (offsets[..., 0] * sp + offsets[..., 1]).view(4, -1)      # (4, 49) per facing
+    flat = agent_flat[..., None] + flat_offsets.index_select(0, direction.flatten()).view(n, a, -1)  # (N, A, 49)
+    terrain = padded.view(n, sp * sp).gather(1, flat.view(n, -1)).view(n, a, VIEW_SIZE, VIEW_SIZE).long()
+    flat = flat.view(terrain.shape)
+    partner = None
+    if partners:  # direction of the other agent standing in each cell, -1 if none (never on the viewer's own cell)
+        partner = torch.full_like(flat, -1)
+        for k in range(1, a):  # viewer i and agent (i - k) mod A, for every i at once
+            here = flat == agent_flat.roll(k, 1)[:, :, None, None]
+            partner = torch.where(here, direction.roll(k, 1)[:, :, None, None], partner)
+        r, c = self_cell(view_mode)
+        partner[:, :, r, c] = -1                                             # own cell: the viewer (it may share the goal)
     if view_mode == 'minigrid':
         visible = minigrid_visibility(rearrange(terrain != WALL, 'n a h w -> (n a) h w'))
         visible = rearrange(visible, '(n a) h w -> n a h w', n=n)
     else:
         visible = torch.ones_like(terrain, dtype=torch.bool)
-    return terrain, occupant, visible, cells
+    return terrain, partner, visible, flat
 
-def _int_views(terrain, occupant, visible, view_mode):
-    "Integer views (N, A, 7, 7): terrain, AGENT where another agent stands, UNSEEN where hidden; own cell = terrain."
-    a = terrain.shape[1]
-    me = torch.arange(a, device=terrain.device)[None, :, None, None]
-    other = (occupant >= 0) & (occupant != me)
-    r, c = self_cell(view_mode)
-    other[:, :, r, c] = False
-    view = torch.where(other, torch.full_like(terrain, AGENT), terrain)
-    return torch.where(visible, view, torch.full_like(view, UNSEEN)), other
+def _int_views(terrain, partner, visible, view_mode):
+    "Integer views (N, A, 7, 7): terrain, AGENT where another agent stands (`partner` >= 0), UNSEEN where hidden; own cell = terrain."
+    other = partner >= 0
+    view = terrain.masked_fill(other, AGENT)
+    return (view.masked_fill(~visible, UNSEEN) if view_mode == 'minigrid' else view), other
 
 # %% ../nbs/06_env.ipynb #924254ce
 def _room_bounds(size):
@@ -332,27 +335,43 @@ def generate_layouts(cfg: EnvConfig,        # the environment's settings
                      seed: int,             # the run's seed
                      device='cpu',
                     ) -> WorldState:        # N fresh, valid layouts (step 0)
-    "Sample layouts from `hash(seed, world, episode, attempt)`, resampling the worlds that break the task's property."
+    "Layouts from `hash(seed, world, episode, attempt)`: each world's first attempt that keeps the task's property and is solvable."
     n, s = len(worlds), cfg.size
     out, todo = None, torch.arange(n, device=device)
-    attempt = torch.zeros(n, dtype=torch.long, device=device)
+    attempt = torch.zeros(n, dtype=torch.long, device=device)   # each world's next attempt
     offsets = view_offsets(cfg.view_mode).to(device)
-    for _ in range(cfg.max_attempts):
-        cand, ok = _sample_layouts(cfg, worlds[todo], episodes[todo], attempt[todo], seed, offsets, device)
-        if out is None: out = cand.index(torch.arange(n, device=device))  # a container for the results
-        good = todo[ok]
-        out.put(good, cand.index(ok))
-        todo, attempt = todo[~ok], attempt + 1
-        if len(todo) == 0: return out
-    raise RuntimeError(f'generate_layouts: no valid {cfg.task!r} layout for {len(todo)} worlds after '
-                       f'max_attempts={cfg.max_attempts} (size={s}, num_items={cfg.num_items})')
+    if n == 0: return _sample_layouts(cfg, worlds, episodes, attempt, seed, offsets, device)[0].index(todo)
+    while len(todo):
+        # k attempts per remaining world in one call: calls cost per call more than per candidate
+        k = max(1, min(64, 2048 // len(todo)))
+        tries = attempt[todo, None] + torch.arange(k, device=device)             # (m, k) attempt numbers
+        cand, ok = _sample_layouts(cfg, worlds[todo].repeat_interleave(k), episodes[todo].repeat_interleave(k),
+                                   tries.flatten(), seed, offsets, device)
+        ok = ok.view(-1, k) & (tries < cfg.max_attempts)
+        has = ok.any(1)
+        first = ok.long().argmax(1)                                              # each world's first candidate passing the cheap checks
+        pick = has.nonzero().squeeze(1)
+        chosen = cand.index(pick * k + first[pick])
+        solved = _solve_layouts(cfg, chosen)                                     # BFS only the picked ones
+        if out is None and len(pick): out = chosen.index(torch.zeros(n, dtype=torch.long, device=device))  # a container for the results
+        if solved.any(): out.put(todo[pick[solved]], chosen.index(solved))
+        attempt[todo] = torch.where(has, tries.gather(1, first[:, None])[:, 0] + 1, tries[:, -1] + 1)
+        todo = todo[~has.index_put((pick,), solved)]
+        if len(todo) and (attempt[todo] >= cfg.max_attempts).all():
+            raise RuntimeError(f'generate_layouts: no valid {cfg.task!r} layout for {len(todo)} worlds after '
+                               f'max_attempts={cfg.max_attempts} (size={s}, num_items={cfg.num_items})')
+    return out
 
 # %% ../nbs/06_env.ipynb #1c7df333
 def _sample_layouts(cfg, worlds, episodes, attempts, seed, offsets, device):
-    "One candidate layout per world and whether it is valid."
+    "One candidate layout per (world, episode, attempt) and whether it passes every check but solvability (no distance fields yet)."
     n, s, a = len(worlds), cfg.size, cfg.num_agents
     keys = hash_keys(seed, worlds, episodes, attempts)                  # (n,)
-    draws = _mix32(keys[:, None] ^ _mix32(torch.arange(64, device=device) + 0x51ED270B))  # (n, 64)
+    # draw k of a candidate = mix(key ^ mix(k + c)); only the draws this task reads are computed
+    used = list(range(13)) + (list(range(13, 11 + 2 * cfg.num_goals)) if cfg.task == 'which_goal' else list(range(40, 40 + 2 * cfg.num_items)))
+    used = torch.tensor(used, dtype=torch.long, device=device)
+    draws = torch.zeros((n, 64), dtype=torch.long, device=device)
+    draws[:, used] = _mix32(keys[:, None] ^ _mix32(used + 0x51ED270B))  # (n, 64)
     ar = torch.arange(n, device=device)
     def uniform(k, lo, hi): return lo + draws[:, k] % (hi - lo + 1)  # ints in [lo, hi] (tensors allowed)
     grid = torch.full((n, s, s), EMPTY, dtype=torch.long, device=device)
@@ -382,7 +401,6 @@ def _sample_layouts(cfg, worlds, episodes, attempts, seed, offsets, device):
     direction = draws[:, 10:10 + a] % 4
     def at(p): return grid[ar, p[:, 0], p[:, 1]]
     ok = torch.ones(n, dtype=torch.bool, device=device)
-    goal_mask = torch.zeros((n, s, s), dtype=torch.bool, device=device)
     route = goal.clone()
     for k in range(route_len):  # the whole route must be empty floor
         cell = goal + torch.tensor([0, k], device=device)
@@ -416,28 +434,31 @@ def _sample_layouts(cfg, worlds, episodes, attempts, seed, offsets, device):
     ok &= (grid[ar[:, None], pos_c[..., 0], pos_c[..., 1]] == EMPTY).all(-1)
     ok &= (pos_c[:, 0] != pos_c[:, 1]).any(-1)
     # the task's information property, checked on the real t=0 views
-    terrain, occupant, visible, cells = _gather_views(grid, pos_c, direction, cfg.view_mode, offsets)
+    _, _, visible, flat = _gather_views(grid, pos_c, direction, cfg.view_mode, offsets, partners=False)
     target = indicator if cfg.task == 'which_goal' else goal
-    sees = (((cells == target[:, None, None, None]).all(-1)) & visible).flatten(2).any(-1)   # (n, A)
+    target_flat = (target[:, 0] + PAD) * (s + 2 * PAD) + target[:, 1] + PAD
+    sees = ((flat == target_flat[:, None, None, None]) & visible).flatten(2).any(-1)   # (n, A)
     if cfg.task == 'rendezvous': ok &= sees.all(-1)
     else: ok &= sees[ar, seer] & (sees.sum(-1) == 1)
-    # solvable: every agent reaches the goal (which_goal: without crossing a wrong goal); BFS only where all else holds
+    zeros = torch.zeros(n, dtype=torch.long, device=device)
+    unsolved = torch.full((1, 1, 1, 1), UNREACHABLE, dtype=torch.long, device=device).expand(n, route_len, s, s)
+    state = WorldState(grid=grid, position=pos_c, direction=direction, goal=goal.clone(), route=route,
+                       indicator=indicator, seer=seer, step=zeros, episode=episodes.clone(), fields=unsolved)
+    return state, ok
+
+def _solve_layouts(cfg, state):
+    "Fill `state.fields` (BFS from each route cell) and say which worlds are solvable: every agent reaches every route cell (which_goal: without crossing a wrong goal)."
+    grid, goal, pos = state.grid, state.goal, state.position
+    n, s = grid.shape[:2]
+    route_len = state.fields.shape[1]
+    ar, steps = torch.arange(n, device=grid.device), torch.arange(route_len, device=grid.device)
     passable = (grid == EMPTY) | (grid == GOAL)
     if cfg.task == 'which_goal': passable = (grid == EMPTY); passable[ar, goal[:, 0], goal[:, 1]] = True
-    route_cells = goal[:, None] + torch.stack([torch.zeros(route_len, dtype=torch.long, device=device),
-                                               torch.arange(route_len, device=device)], -1)   # (n, L, 2)
-    src = torch.zeros((n, route_len, s, s), dtype=torch.bool, device=device)
-    src[ar[:, None], torch.arange(route_len, device=device)[None], route_cells[..., 0], route_cells[..., 1]] = True
-    fields = torch.full((n, route_len, s, s), UNREACHABLE, dtype=torch.long, device=device)
-    live = ok.nonzero().squeeze(1)
-    if len(live):
-        f = bfs_distance(repeat(passable[live], 'n h w -> (n l) h w', l=route_len), rearrange(src[live], 'n l h w -> (n l) h w'))
-        fields[live] = rearrange(f, '(n l) h w -> n l h w', l=route_len)
-    ok &= (fields[ar[:, None], :, pos_c[..., 0], pos_c[..., 1]] < UNREACHABLE).flatten(1).all(-1)
-    zeros = torch.zeros(n, dtype=torch.long, device=device)
-    state = WorldState(grid=grid, position=pos_c, direction=direction, goal=goal.clone(), route=route,
-                       indicator=indicator, seer=seer, step=zeros, episode=episodes.clone(), fields=fields)
-    return state, ok
+    src = torch.zeros((n, route_len, s, s), dtype=torch.bool, device=grid.device)
+    src[ar[:, None], steps, goal[:, None, 0], goal[:, None, 1] + steps] = True      # the route: goal, then cells to its right
+    fields = bfs_distance(repeat(passable, 'n h w -> (n l) h w', l=route_len), rearrange(src, 'n l h w -> (n l) h w'))
+    state.fields = rearrange(fields, '(n l) h w -> n l h w', l=route_len)
+    return (state.fields[ar[:, None], :, pos[..., 0], pos[..., 1]] < UNREACHABLE).flatten(1).all(-1)
 
 # %% ../nbs/06_env.ipynb #1961f078
 class GridWorld:
@@ -455,6 +476,7 @@ class GridWorld:
         self.offsets = view_offsets(cfg.view_mode).to(self.device)
         self.tiles = tile_bank(cfg.tile_size).to(self.device)
         self.tiles_rows = rearrange(self.tiles, 'k h w c -> (k h) (w c)')   # one row of a tile per entry
+        self.strip_rows = None   # `_strip_bank` on this device, made by the first `centered` render
         self.dir_to_vec = DIR_TO_VEC.to(self.device)
         self.channels = torch.arange(NUM_OBJECT_TYPES, device=self.device)[:, None, None]
         self.seed, self.state = cfg.seed, None
@@ -479,43 +501,68 @@ def _render_tiles(tiles_rows, tile_size, background, overlay, highlight):
     *lead, h, w = idx.shape
     return img.reshape(*lead, h * tile_size, w * tile_size, 3)
 
+_STRIP_CACHE = {}
+def _strip_bank(tile_size):
+    "Every pixel row of every row of 7 highlighted tiles without overlay: (4**7 * t, 7 * t * 3) uint8, row `code * t + y` where `code = sum_j background_j * 4**j`."
+    if tile_size not in _STRIP_CACHE:
+        code = torch.arange(NUM_BACKGROUNDS ** VIEW_SIZE)
+        background = (code[:, None] // NUM_BACKGROUNDS ** torch.arange(VIEW_SIZE)) % NUM_BACKGROUNDS  # (C, 7)
+        tiles = tile_bank(tile_size)[(background * NUM_OVERLAYS) * 2 + 1]                            # (C, 7, t, t, 3)
+        _STRIP_CACHE[tile_size] = rearrange(tiles, 'c j h w k -> (c h) (j w k)').contiguous()
+    return _STRIP_CACHE[tile_size]
+
+def _render_strips(strip_rows, tiles_rows, tile_size, background, overlay):
+    """Images (..., 7t, 7t, 3) uint8 of views highlighted everywhere (the `centered` mode): one gather of
+    whole pixel rows of 7 tiles from `_strip_bank` (backgrounds), then the few tiles with an agent patched in."""
+    t, n = tile_size, VIEW_SIZE
+    code = (background * NUM_BACKGROUNDS ** torch.arange(n, device=background.device)).sum(-1)     # (..., 7) one per row of cells
+    rows = (code * t)[..., None] + torch.arange(t, device=code.device)                             # (..., 7, t)
+    img = _row_view(strip_rows).index_select(0, rows.flatten()).view(torch.uint8)
+    cells = overlay.flatten().nonzero().squeeze(1)                                                  # cells with an agent drawn
+    if len(cells):
+        tile = (background.flatten()[cells] * NUM_OVERLAYS + overlay.flatten()[cells]) * 2 + 1
+        units = _row_view(img.view(-1, t * 3))                                                      # one pixel row of one cell per entry
+        at = ((cells // n)[:, None] * t + torch.arange(t, device=code.device)) * n + (cells % n)[:, None]  # (K, t)
+        units.index_copy_(0, at.flatten(), _row_view(tiles_rows).index_select(0, (tile[:, None] * t + torch.arange(t, device=code.device)).flatten()))
+    return img.reshape(*background.shape[:-2], n * t, n * t, 3)
+
 @patch
 def _observe(self: GridWorld, state=None):
     "Observation dict of `state` (default: the current state)."
     st = default(state, self.state)
     cfg, mode = self.cfg, self.cfg.view_mode
-    terrain, occupant, visible, cells = _gather_views(st.grid, st.position, st.direction, mode, self.offsets)
-    view, other = _int_views(terrain, occupant, visible, mode)
-    message = (view[..., None, :, :] == self.channels).float()   # = view_to_message(view), without its input checks
+    terrain, partner, visible, _ = _gather_views(st.grid, st.position, st.direction, mode, self.offsets)
+    view, other = _int_views(terrain, partner, visible, mode)
+    message = torch.eq(view[..., None, :, :], self.channels, out=torch.empty(view.shape[:2] + (NUM_OBJECT_TYPES,) + view.shape[2:], device=self.device))  # = view_to_message(view), no checks
     obs = dict(view=view, message=message, position=st.position.clone(), direction=st.direction.clone())
     obs['wire'] = to_wire(view, st.position if cfg.send_position else None, st.direction if mode == 'minigrid' else None)
     if cfg.rgb:
-        b, a = st.direction.shape
         r, c = self_cell(mode)
-        background = torch.where(visible, terrain.clamp(max=GOAL), torch.zeros_like(terrain))
-        occ_dir = st.direction.gather(1, occupant.clamp(min=0).flatten(1)).reshape(occupant.shape)  # partner's direction
-        if mode == 'minigrid': occ_dir = (occ_dir - st.direction[:, :, None, None] + 3) % 4  # relative to the viewer, who faces up
-        overlay = torch.where(other & visible, 5 + occ_dir, torch.zeros_like(occ_dir))
+        background = terrain.clamp(max=GOAL)
+        partner_dir = partner
+        if mode == 'minigrid':  # hidden cells are drawn empty; facings relative to the viewer, who faces up
+            background.masked_fill_(~visible, EMPTY)
+            other &= visible
+            partner_dir = (partner_dir - st.direction[:, :, None, None] + 3) % 4
+        overlay = torch.where(other, 5 + partner_dir, 0)
         overlay[:, :, r, c] = 1 + (st.direction if mode == 'centered' else torch.full_like(st.direction, 3))
-        obs['rgb'] = _render_tiles(self.tiles_rows, cfg.tile_size, background, overlay, visible)
+        if mode == 'centered' and cfg.tile_size <= 8:  # every cell highlighted: whole rows of tiles at once
+            if self.strip_rows is None: self.strip_rows = _strip_bank(cfg.tile_size).to(self.device)
+            obs['rgb'] = _render_strips(self.strip_rows, self.tiles_rows, cfg.tile_size, background, overlay)
+        else: obs['rgb'] = _render_tiles(self.tiles_rows, cfg.tile_size, background, overlay, visible)
     return obs
 
 # %% ../nbs/06_env.ipynb #e0efcbc2
 @patch
-def _fields_now(self: GridWorld, state=None):
-    "(B, S, S) BFS distance field of the goal cell drawn in the state (for the patrol goal: its place on the route)."
-    st = default(state, self.state)
-    # the goal as it stands, not as the step counter says it should: a finished world keeps its goal where it was judged
-    k = torch.zeros_like(st.step) if st.fields.shape[1] == 1 else st.goal[:, 1] - st.route[:, 1]
-    return st.fields[torch.arange(len(k), device=k.device), k]
-
-@patch
 def distances(self: GridWorld, state=None) -> torch.Tensor:
     "(B, A) oracle BFS distance of each agent to the (real) goal cell of the state; the training label."
     st = default(state, self.state)
-    field = self._fields_now(st)
-    b = torch.arange(field.shape[0], device=field.device)[:, None]
-    return field[b, st.position[..., 0], st.position[..., 1]]
+    b, _, s, _ = st.fields.shape
+    # the field of the goal cell drawn in the state (patrol goal: its place on the route), not where the step
+    # counter says it should be: a finished world keeps its goal where it was judged
+    k = torch.zeros_like(st.step) if st.fields.shape[1] == 1 else st.goal[:, 1] - st.route[:, 1]
+    cell = (k[:, None] * s + st.position[..., 0]) * s + st.position[..., 1]                        # (B, A) in the flat fields
+    return st.fields.reshape(b, -1).gather(1, cell)
 
 @patch
 def reset(self: GridWorld, seed: int | None = None, # new seed: episode 0 of every world; None: next episode of every world
@@ -545,31 +592,34 @@ def check_actions(self: GridWorld, actions) -> torch.Tensor:
                          f'got {int(actions.min())}..{int(actions.max())}')
     return actions.to(self.device, torch.long)
 
+_CENTERED_DIR = torch.tensor([-1, 3, 0, 1, 2])  # direction each centered action faces (stay: none)
+
 @patch
 def _move(self: GridWorld, actions):
     "New positions and directions after resolving walls, items and agent conflicts."
     st, s = self.state, self.cfg.size
     pos, dir_ = st.position, st.direction
     if self.cfg.view_mode == 'centered':
-        want_dir = torch.tensor([-1, 3, 0, 1, 2], device=self.device)[actions]   # stay keeps its direction
         moving = actions > 0
-        new_dir = torch.where(moving, want_dir, dir_)
+        new_dir = torch.where(moving, _CENTERED_DIR.to(self.device)[actions], dir_)   # stay keeps its direction
     else:
         turn = torch.where(actions == 0, -1, torch.where(actions == 1, 1, 0))
         new_dir = (dir_ + turn) % 4
         moving = actions == 2
-    target = pos + self.dir_to_vec[new_dir] * moving[..., None]
-    target = target.clamp(0, s - 1)
-    b = torch.arange(pos.shape[0], device=self.device)[:, None]
-    cell = st.grid[b, target[..., 0], target[..., 1]]
+    target = (pos + self.dir_to_vec[new_dir] * moving[..., None]).clamp(0, s - 1)
+    grid = st.grid.reshape(len(pos), s * s)
+    flat = lambda p: p[..., 0] * s + p[..., 1]                                 # (B, A) cell index
+    cell = grid.gather(1, flat(target))
     new = torch.where(((cell == WALL) | (cell == ITEM))[..., None], pos, target)
     a = pos.shape[1]
     eye = torch.eye(a, dtype=torch.bool, device=self.device)
+    pos_f = flat(pos)
     for _ in range(a + 1):   # cancel conflicting moves until none is left
-        moved = (new != pos).any(-1)                                          # (B, A)
-        on_goal = st.grid[b, new[..., 0], new[..., 1]] == GOAL
-        same = (new[:, :, None] == new[:, None, :]).all(-1) & ~eye            # (B, A, A) share a cell
-        swap = ((new[:, :, None] == pos[:, None, :]).all(-1) & (new[:, None, :] == pos[:, :, None]).all(-1)) & ~eye
+        new_f = flat(new)
+        moved = new_f != pos_f                                                # (B, A)
+        on_goal = grid.gather(1, new_f) == GOAL
+        same = (new_f[:, :, None] == new_f[:, None, :]) & ~eye                # (B, A, A) share a cell
+        swap = (new_f[:, :, None] == pos_f[:, None, :]) & (new_f[:, None, :] == pos_f[:, :, None]) & ~eye
         bad = (((same & ~on_goal[..., None]) | swap).any(-1)) & moved
         if not bad.any(): break
         new = torch.where(bad[..., None], pos, new)
@@ -624,11 +674,13 @@ def step(self: GridWorld, actions: torch.Tensor, # (B, A) integer actions
     if cfg.autoreset:
         if done.any():
             idx = done.nonzero().squeeze(1)
-            info['final_observation'] = {k: v.clone() for k, v in obs.items()}
             info['final_distance'] = info['distance'].clone()
             st.put(idx, generate_layouts(cfg, idx, st.episode[idx] + 1, self.seed, self.device))
-            fresh = self._observe(st.index(idx))
-            for k in obs: obs[k][idx] = fresh[k]
+            if len(idx) == len(done): info['final_observation'], obs = obs, self._observe()   # all finished: no copies
+            else:
+                info['final_observation'] = {k: v.clone() for k, v in obs.items()}
+                fresh = self._observe(st.index(idx))
+                for k in obs: obs[k][idx] = fresh[k]
             info['distance'] = self.distances()
     else:
         self._finished = frozen | done
@@ -690,9 +742,9 @@ def render(self: GridWorld, world: int | None = None, # one world (returns (H, W
     st, ts = self.state, default(tile_size, self.cfg.tile_size)
     n, s, _ = st.grid.shape
     sp = s + 2 * PAD
-    _, _, visible, cells = _gather_views(st.grid, st.position, st.direction, self.cfg.view_mode, self.offsets)
+    _, _, visible, flat = _gather_views(st.grid, st.position, st.direction, self.cfg.view_mode, self.offsets)
     seen = torch.zeros(n, sp * sp, dtype=torch.bool, device=self.device)
-    flat = ((cells[..., 0] + PAD) * sp + cells[..., 1] + PAD).flatten(1)
+    flat = flat.flatten(1)
     seen = seen.long().scatter_reduce_(1, flat, visible.flatten(1).long(), 'amax').bool()
     seen = seen.reshape(n, sp, sp)[:, PAD:PAD + s, PAD:PAD + s]
     overlay = torch.zeros(n, s * s, dtype=torch.long, device=self.device)
