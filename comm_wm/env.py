@@ -51,6 +51,7 @@ class EnvConfig(ConfigBase):
     rgb: bool = True             # render RGB views into the observation
     autoreset: bool = True       # finished worlds start a new episode inside `step`
     max_attempts: int = 2000     # layout resampling limit before giving up
+    random_door: bool = False    # the door is in a random row (True) or in the middle row (default; see Layouts)
 
     def check(self):
         "Raise a `ValueError` naming the first field that is out of range."
@@ -377,7 +378,8 @@ def _sample_layouts(cfg, worlds, episodes, attempts, seed, offsets, device):
     grid = torch.full((n, s, s), EMPTY, dtype=torch.long, device=device)
     grid[:, 0], grid[:, -1], grid[:, :, 0], grid[:, :, -1] = WALL, WALL, WALL, WALL
     lo_w, hi_w = _room_bounds(s)
-    wall_col, door_row = uniform(0, lo_w, hi_w), uniform(1, 1, s - 2)
+    wall_col = uniform(0, lo_w, hi_w)
+    door_row = uniform(1, 1, s - 2) if cfg.random_door else torch.full_like(wall_col, s // 2)
     cols = torch.arange(s, device=device)
     rows = torch.arange(s, device=device)
     is_wall = (cols[None, None, :] == wall_col[:, None, None]) & (rows[None, :, None] != door_row[:, None, None])
