@@ -1,0 +1,85 @@
+"""Where latent planning goes wrong: along the sequences the planner picks, the oracle's and random ones.
+
+Plays held-out episodes with the `full`-mode latent planner and, at each of its first decisions, follows three
+8-step action sequences per agent (partner standing still) both in the true simulator and in the world model:
+the planner's chosen sequence, the oracle's, and a random one. Per step it prints the true BFS distance, the
+distance head on the encoded true observation, the distance head on the predicted latent (what the planner
+scores), and the fraction of moves that were blocked (a wall, item or the partner). The index page quotes it.
+
+usage: python tools/plan_error.py --checkpoint runs/paper/hidden_goal [--episodes 50] [--steps 12]
+"""
+import argparse, dataclasses
+import torch
+from einops import rearrange
+from comm_wm.train import load_checkpoint
+from comm_wm.env import GridWorld
+from comm_wm.evaluate import eval_env
+from comm_wm.planner import PlannerConfig, CEMConfig, CommPlanner
+
+def _copy(env):
+    sim = GridWorld(dataclasses.replace(env.cfg, autoreset=False, rgb=False), env.batch_size)
+    sim.state, sim._finished = env.state.index(torch.arange(env.batch_size)), env._finished.clone()
+    return sim
+
+def oracle_sequences(env, horizon):
+    "(B, 2, H): each agent's oracle actions with the partner standing still."
+    seqs = torch.zeros(env.batch_size, 2, horizon, dtype=torch.long)
+    for i in range(2):
+        sim = _copy(env)
+        for k in range(horizon):
+            joint = sim.oracle_actions(); joint[:, 1 - i] = 0
+            seqs[:, i, k] = joint[:, i]; sim.step(joint)
+    return seqs
+
+def profile(model, env, z, h_partner, seqs):
+    "Per (world, agent, step): true distance, head on encoded truth, head on predicted latent, blocked move."
+    b, horizon = env.batch_size, seqs.shape[-1]
+    out = {k: torch.zeros(b, 2, horizon) for k in ('true', 'encoded', 'predicted', 'blocked')}
+    for i in range(2):
+        sim, rows = _copy(env), torch.arange(b) * 2 + i
+        zp, h = z[rows], h_partner[rows]
+        for k in range(horizon):
+            joint = torch.zeros(b, 2, dtype=torch.long); joint[:, i] = seqs[:, i, k]
+            before = sim.state.position[:, i].clone()
+            obs = sim.step(joint)[0]
+            zp = model.next(zp, seqs[:, i, k], h)
+            out['true'][:, i, k] = sim.distances()[:, i].float()
+            out['encoded'][:, i, k] = model.distance(model.encode(obs[model.obs_key][:, i], obs['position'][:, i]), h)
+            out['predicted'][:, i, k] = model.distance(zp, h)
+            out['blocked'][:, i, k] = ((sim.state.position[:, i] == before).all(-1) & (seqs[:, i, k] > 0)).float()
+    return out
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--checkpoint', required=True); p.add_argument('--episodes', type=int, default=50)
+    p.add_argument('--steps', type=int, default=12); p.add_argument('--seed', type=int, default=0)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    model, cfg = load_checkpoint(args.checkpoint); model.eval()
+    cem = CEMConfig(population=128, horizon=8, iterations=2, num_elites=16)   # the demo and paper evaluation planner
+    planner = CommPlanner(model, 5, PlannerConfig(mode='full', imagine_in_horizon=False, cem=cem))
+    env, obs = eval_env(dataclasses.replace(cfg.env, rgb=cfg.model.input == 'rgb'), args.episodes, args.seed)
+    planner.reset(obs)
+    gen = torch.Generator().manual_seed(args.seed)
+    seen = {name: [] for name in ('chosen', 'oracle', 'random')}
+    active = torch.ones(args.episodes, dtype=torch.bool)
+    rows = lambda x: rearrange(x, 'b a ... -> (b a) ...')
+    with torch.inference_mode():
+        for t in range(args.steps):
+            z = model.encode(rows(obs[model.obs_key]), rows(obs['position']))
+            _, h_partner = planner._msg(obs)
+            live = active[:, None] & (env.distances() > 0)
+            actions = planner.act(obs, active=active.clone())
+            chosen = rearrange(planner.best, '(b a) h -> b a h', a=2)
+            for name, seqs in (('chosen', chosen), ('oracle', oracle_sequences(env, cem.horizon)),
+                               ('random', torch.randint(0, 5, chosen.shape, generator=gen))):
+                seen[name].append({k: v[live] for k, v in profile(model, env, z, h_partner, seqs).items()})
+            obs, _, terminated, truncated, _ = env.step(actions)
+            active &= ~(terminated | truncated)
+    torch.set_printoptions(precision=2, linewidth=200)
+    for name, parts in seen.items():
+        r = {k: torch.cat([part[k] for part in parts]) for k in parts[0]}
+        print(f'{name} sequences ({len(r["true"])} agent-decisions), mean over steps k = 1..{cem.horizon}:')
+        for k in ('true', 'encoded', 'predicted', 'blocked'): print(f'  {k:9s}', r[k].mean(0))
+
+if __name__ == '__main__': main()
