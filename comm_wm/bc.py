@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_bc.ipynb #e3db2651
 from __future__ import annotations
-import dataclasses, math, os, tempfile
+import dataclasses, math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_data.ipynb #af7861ae
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math, os, tempfile
+import dataclasses, hashlib, io, json, math
 from pathlib import Path
 import torch
 from torch.utils.data import Dataset

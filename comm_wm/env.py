@@ -744,7 +744,7 @@ def render(self: GridWorld, world: int | None = None, # one world (returns (H, W
     st, ts = self.state, default(tile_size, self.cfg.tile_size)
     n, s, _ = st.grid.shape
     sp = s + 2 * PAD
-    _, _, visible, flat = _gather_views(st.grid, st.position, st.direction, self.cfg.view_mode, self.offsets)
+    _, _, visible, flat = _gather_views(st.grid, st.position, st.direction, self.cfg.view_mode, self.offsets, partners=False)
     seen = torch.zeros(n, sp * sp, dtype=torch.bool, device=self.device)
     flat = flat.flatten(1)
     seen = seen.long().scatter_reduce_(1, flat, visible.flatten(1).long(), 'amax').bool()

@@ -23,7 +23,7 @@ from .core import UNSEEN, EMPTY, VIEW_SIZE
 from .config import ConfigBase, atomic_write
 from .env import EnvConfig, NUM_ACTIONS
 from .jepa import (WorldModel, WorldModelConfig, LossWeights, world_model_losses, views_to_messages,
-                          goal_cells, sigreg, exists, default)
+                          goal_cells, sigreg, save_model, exists, default)
 
 # %% ../nbs/09_train.ipynb #934f4f81
 @dataclass
@@ -299,7 +299,7 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
         raise
     if rank == 0:
         save_checkpoint(ckpt_path, model, opt, tc.steps, cfg); log.flush()
-        _atomic_save(dict(model=model.state_dict(), model_cfg=dataclasses.asdict(model.cfg)), run / 'model.pt')
+        save_model(model, run / 'model.pt')
         if len(log.rows) > 1: _close(plot_losses(run))
         if diagnostics:
             report = diagnose(model, load_or_collect(cfg, 'eval', 0, tc.progress, collective=False), window=tc.window)

@@ -9,7 +9,7 @@ usage: python tools/door_bound.py [--episodes 400] [--random-door]
 """
 import argparse
 import torch
-from comm_wm.env import GridWorld, EnvConfig, bfs_distance, WALL, EMPTY, GOAL, UNREACHABLE
+from comm_wm.env import GridWorld, EnvConfig, bfs_distance, _room_bounds, WALL, EMPTY, GOAL, UNREACHABLE
 
 def bound(episodes: int, random_door: bool, seed: int = 1_000_003):
     env = GridWorld(EnvConfig(task='hidden_goal', rgb=False, random_door=random_door), batch_size=episodes)
@@ -26,7 +26,7 @@ def bound(episodes: int, random_door: bool, seed: int = 1_000_003):
         wall_col = int(walls.argmax())
         base = grid.clone(); base[1:-1, wall_col] = torch.where(grid[1:-1, wall_col] == WALL, EMPTY, grid[1:-1, wall_col])
         layouts = []
-        for w in range(s // 2 - 2, s // 2 + 3):
+        for w in range(_room_bounds(s)[0], _room_bounds(s)[1] + 1):
             gc, bc = st.goal[b, 1].item(), pos[blind, 1].item()
             if gc == w or bc == w or (gc < w) == (bc < w): continue        # goal and blind agent in different rooms
             for door in doors:

@@ -6,7 +6,7 @@ the planner's chosen sequence, the oracle's, and a random one. Per step it print
 distance head on the encoded true observation, the distance head on the predicted latent (what the planner
 scores), and the fraction of moves that were blocked (a wall, item or the partner). The index page quotes it.
 
-usage: python tools/plan_error.py --checkpoint runs/paper/hidden_goal [--episodes 50] [--steps 12]
+usage: python tools/plan_error.py --checkpoint runs/paper/hidden_goal [--episodes 50] [--steps 12] [--configs paper]
 """
 import argparse, dataclasses
 import torch
@@ -14,7 +14,8 @@ from einops import rearrange
 from comm_wm.train import load_checkpoint
 from comm_wm.env import GridWorld
 from comm_wm.evaluate import eval_env
-from comm_wm.planner import PlannerConfig, CEMConfig, CommPlanner
+from comm_wm.planner import CommPlanner
+from comm_wm.cli import PipelineConfig, resolve_config
 
 def _copy(env):
     sim = GridWorld(dataclasses.replace(env.cfg, autoreset=False, rgb=False), env.batch_size)
@@ -53,12 +54,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--checkpoint', required=True); p.add_argument('--episodes', type=int, default=50)
     p.add_argument('--steps', type=int, default=12); p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--configs', default='paper', help='config whose evaluation planner is used (demo and paper share it)')
     args = p.parse_args()
     torch.set_num_threads(1)
     model, cfg = load_checkpoint(args.checkpoint); model.eval()
-    cem = CEMConfig(population=128, horizon=8, iterations=2, num_elites=16)   # the demo and paper evaluation planner
-    planner = CommPlanner(model, 5, PlannerConfig(mode='full', imagine_in_horizon=False, cem=cem))
+    planner_cfg = PipelineConfig.parse_from_command_line(['--configs', resolve_config(args.configs)]).evaluation.planner
+    cem = planner_cfg.cem
     env, obs = eval_env(dataclasses.replace(cfg.env, rgb=cfg.model.input == 'rgb'), args.episodes, args.seed)
+    planner = CommPlanner(model, env.num_actions, dataclasses.replace(planner_cfg, mode='full'))
     planner.reset(obs)
     gen = torch.Generator().manual_seed(args.seed)
     seen = {name: [] for name in ('chosen', 'oracle', 'random')}
