@@ -11,7 +11,7 @@ usage: python bench/planner.py [--repeats 5] [--envs 64]
 """
 import argparse, statistics, time
 import torch
-from comm_wm.planner import CEMConfig, PlannerConfig, LatentRollout, discrete_cem
+from comm_wm.planner import CEMConfig, PlannerConfig, LatentRollout, discrete_cem, blocked_to_stay
 
 
 def make_model():
@@ -36,7 +36,9 @@ def loop_cost(model, z0, h_j0, z_j0, h_i0, actions, cfg: PlannerConfig):
         for c in range(n):
             z, h_j, z_j, h_i, cost = z0[p:p+1], h_j0[p:p+1], z_j0[p:p+1], h_i0[p:p+1], 0.
             for k in range(h):
-                z = model.next(z, actions[p, c, k:k+1], h_j)
+                a_k = actions[p, c, k:k+1]
+                if cfg.stay_when_blocked: a_k = blocked_to_stay(model, z, a_k, cfg.stay_action)
+                z = model.next(z, a_k, h_j)
                 z_j = model.next(z_j, stay, h_i)
                 h_j, h_i = model.message_from_obs(z_j), model.message_from_obs(z)
                 cost += cfg.discount ** k * model.distance(z, h_j).item()

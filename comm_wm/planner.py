@@ -16,7 +16,7 @@ from .config import ConfigBase
 
 # %% auto #0
 __all__ = ['MODES', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem', 'PlannerConfig',
-           'LatentRollout', 'CommPlanner', 'message_bits', 'bits_per_episode']
+           'blocked_to_stay', 'LatentRollout', 'CommPlanner', 'message_bits', 'bits_per_episode']
 
 # %% ../nbs/10_planner.ipynb #6b03fb20
 from .core import exists, default
@@ -147,6 +147,7 @@ class PlannerConfig(ConfigBase):
     send_position: bool = True        # messages carry the sender's position
     stay_action: int = 0              # the partner's assumed action inside the horizon
     imagine_in_horizon: bool = True   # roll the partner inside the horizon (imagined/full); False: hold h^j_0 (~2.5x cheaper)
+    stay_when_blocked: bool = True    # moves the model's blocked head calls blocked become stay_action (see above)
     cem: CEMConfig = field(default_factory=CEMConfig)
 
     def __post_init__(self):
@@ -154,6 +155,16 @@ class PlannerConfig(ConfigBase):
         if self.cost not in ('distance', 'goal_latent'): raise ValueError(f"cost must be 'distance' or 'goal_latent', got {self.cost!r}")
         if not 0 < self.discount <= 1: raise ValueError(f'discount must be in (0, 1], got {self.discount}')
         if isinstance(self.cem, dict): self.cem = CEMConfig(**self.cem)
+
+# %% ../nbs/10_planner.ipynb #4746073e
+def blocked_to_stay(model, # has blocked(z) -> (B, A) logits that each action leaves the position unchanged
+                    z: torch.Tensor, # (B, D) latents the actions are taken from
+                    action: torch.Tensor, # (B,) int64 actions
+                    stay_action: int = 0,
+                   ) -> torch.Tensor: # (B,) the actions, with those predicted blocked replaced by stay_action
+    "Replace each action the model predicts to be blocked from `z` by `stay_action`."
+    is_blocked = model.blocked(z).gather(-1, action[:, None])[:, 0] > 0
+    return torch.where(is_blocked, torch.full_like(action, stay_action), action)
 
 # %% ../nbs/10_planner.ipynb #202aee15
 class LatentRollout:
@@ -183,7 +194,8 @@ class LatentRollout:
         partner_act = torch.full_like(acts[0], self.cfg.stay_action)
         cost = torch.zeros(b * n, device=z.device)
         for k in range(h):
-            z = self.model.next(z, acts[k], h_j)                     # z^i_{k+1} = f(z^i_k, a^i_k, h^j_k)
+            a_k = blocked_to_stay(self.model, z, acts[k], self.cfg.stay_action) if self.cfg.stay_when_blocked else acts[k]
+            z = self.model.next(z, a_k, h_j)                         # z^i_{k+1} = f(z^i_k, a^i_k, h^j_k)
             if exists(z_j):
                 z_j = self.model.next(z_j, partner_act, h_i)         # z^j_{k+1} = f(z^j_k, a^j_k, h^i_k)
                 h_j = self.model.message_from_obs(z_j)               # h^j_{k+1} = msgPred(z^j_{k+1})
@@ -204,6 +216,9 @@ class CommPlanner:
     def __init__(self, model, # the WorldModel (see the interface above)
                  num_actions: int, # A actions of the environment
                  cfg: PlannerConfig = PlannerConfig()):
+        if cfg.stay_when_blocked and not hasattr(model, 'blocked'):
+            raise ValueError(f'model: stay_when_blocked=True needs a blocked(z) head, {type(model).__name__} has none '
+                             '(train a comm_wm.jepa.WorldModel, or set PlannerConfig.stay_when_blocked=False)')
         self.model, self.num_actions, self.cfg = model, num_actions, cfg
         self.decision_seconds = []
 
@@ -243,6 +258,7 @@ class CommPlanner:
             prev_actions = default(prev_actions, self.last_actions)
             a_partner = _rows(_partner(prev_actions))
             if cfg.mode == 'imagined':                                   # z^j_t = f(z^j_{t-1}, a^j_{t-1}, msgEnc(m^i_{t-1}))
+                if cfg.stay_when_blocked: a_partner = blocked_to_stay(m, self.belief, a_partner, cfg.stay_action)
                 self.belief = m.next(self.belief, a_partner, self.h_self_prev)
         z_self = m.encode(_rows(obs[getattr(m, 'obs_key', 'rgb')]), _rows(obs['position']))
         need_msg = cfg.mode in ('full', 'imagined')

@@ -364,6 +364,14 @@ def diagnose(model:WorldModel, traj:dict, window:int=8, max_windows:int=2048, se
         mae = (d_real - dist_true[valid]).abs().mean().item()
         mae_pred = [(model.distance(Z[:, k - 1][valid[:, k]], partner_h[:, k][valid[:, k]]) - dist_true[:, k][valid[:, k]]).abs().mean().item()
                     for k in range(1, o)]
+        # 6. blocked-move head on the actions taken: accuracy from encoded z_t and predicted z_t (t >= 1), recall on blocked moves
+        stayed, took = (pos[:, 1:] == pos[:, :-1]).all(-1), valid[:, 1:]
+        says = lambda zz, aa: model.blocked(zz).gather(-1, aa[:, None])[:, 0] > 0
+        enc_says, pred_says = says(z[:, :-1][took], act[took]), says(Z[:, :-1][took[:, 1:]], act[:, 1:][took[:, 1:]])
+        blocked_move = stayed[took] & (act[took] != 0)                          # action 0 is stay in the centered mode
+        blocked_report = dict(accuracy_encoded=(enc_says == stayed[took]).float().mean().item(),
+                              accuracy_predicted=(pred_says == stayed[:, 1:][took[:, 1:]]).float().mean().item(),
+                              recall_blocked_moves=enc_says[blocked_move].float().mean().item() if blocked_move.any() else math.nan)
         # headline: agents that cannot see the goal, at each step k, with the partner's real / no / imagined message
         blind = (goal_cells(view) == VIEW_SIZE * VIEW_SIZE) & valid
         def blind_err(k, hh):
@@ -385,7 +393,7 @@ def diagnose(model:WorldModel, traj:dict, window:int=8, max_windows:int=2048, se
             imagined_cell_acc=[x[0] for x in imag_acc], imagined_nonempty_acc=[x[1] for x in imag_acc],
             imagined_goal_acc=[x[2] for x in imag_acc],
             real_msg_cell_acc=real_acc[0], real_msg_nonempty_acc=real_acc[1], real_msg_goal_acc=real_acc[2],
-            obs_pred_cosine=obs_cos, position_probe_acc=dict(row=probe[0], col=probe[1]),
+            obs_pred_cosine=obs_cos, position_probe_acc=dict(row=probe[0], col=probe[1]), blocked=blocked_report,
             latent_std_min=stds.min().item(), latent_std_mean=stds.mean().item(), effective_rank=eff_rank,
             sigreg_img=sigreg(model.proj_z(z[valid]), seed=seed, distributed=False).item(),
             sigreg_msg=sigreg(model.proj_c(h[valid]), seed=seed, distributed=False).item(),
