@@ -6,7 +6,7 @@
 __all__ = ['WorldModelConfig', 'random_directions', 'epps_pulley', 'sigreg', 'lejepa_loss', 'vicreg', 'views_to_messages',
            'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'WorldModel', 'LossWeights', 'goal_cells',
            'balanced_cross_entropy', 'message_condition', 'world_model_losses', 'synthetic_batch', 'save_model',
-           'load_model']
+           'model_from_checkpoint', 'load_model']
 
 # %% ../nbs/08_jepa.ipynb #778743fa
 import math
@@ -437,11 +437,16 @@ def save_model(model:WorldModel, path):
     ckpt = dict(model=model.state_dict(), model_cfg=dataclasses.asdict(model.cfg))
     return atomic_write(path, lambda f: torch.save(ckpt, f))
 
-def load_model(path, map_location='cpu') -> WorldModel:
-    "Load a `WorldModel` from a checkpoint written by `save_model` or by training (weights_only)."
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+def model_from_checkpoint(ckpt:dict, path) -> WorldModel:
+    "The `WorldModel` of a loaded checkpoint dict (`model`, `model_cfg`); `path` names it in errors."
     if 'model' not in ckpt or 'model_cfg' not in ckpt:
         raise ValueError(f'path: {path} is not a world-model checkpoint (keys {sorted(ckpt)})')
     model = WorldModel(WorldModelConfig.parse_from_dict(dict(ckpt['model_cfg'])))
+    missing = sorted({k.split('.')[0] for k in model.state_dict()} - {k.split('.')[0] for k in ckpt['model']})
+    if missing: raise ValueError(f'path: {path} has no weights for {missing}: it was saved by an older comm_wm; retrain it (comm_wm train)')
     model.load_state_dict(ckpt['model'])
     return model.eval()
+
+def load_model(path, map_location='cpu') -> WorldModel:
+    "Load a `WorldModel` from a checkpoint written by `save_model` or by training (weights_only)."
+    return model_from_checkpoint(torch.load(path, map_location=map_location, weights_only=True), path)

@@ -23,7 +23,7 @@ from .core import UNSEEN, EMPTY, VIEW_SIZE
 from .config import ConfigBase, atomic_write
 from .env import EnvConfig, NUM_ACTIONS
 from .jepa import (WorldModel, WorldModelConfig, LossWeights, world_model_losses, views_to_messages,
-                          goal_cells, sigreg, save_model, exists, default)
+                          goal_cells, sigreg, save_model, model_from_checkpoint, exists, default)
 
 # %% ../nbs/09_train.ipynb #934f4f81
 @dataclass
@@ -164,12 +164,10 @@ def load_checkpoint(path, map_location='cpu'):
     if path.is_dir(): path = path / 'model.pt' if (path / 'model.pt').exists() else path / 'checkpoint.pt'
     if not path.exists(): raise FileNotFoundError(f'path: no checkpoint at {path}')
     ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    if 'model' not in ckpt or 'model_cfg' not in ckpt: raise ValueError(f'path: {path} is not a world-model checkpoint')
+    model = model_from_checkpoint(ckpt, path)
     yaml = path.parent / 'config.yaml'
     cfg = ExperimentConfig.parse_from_file(yaml) if yaml.exists() else ExperimentConfig.parse_from_dict(ckpt['cfg'])
-    model = WorldModel(WorldModelConfig.parse_from_dict(dict(ckpt['model_cfg'])))
-    model.load_state_dict(ckpt['model'])
-    return model.eval(), cfg
+    return model, cfg
 
 # %% ../nbs/09_train.ipynb #f835ffc7
 class MetricsLog:
