@@ -4,7 +4,9 @@
 
 # %% ../nbs/13_cli.ipynb #0bba8ef3
 from __future__ import annotations
-import argparse, dataclasses, json, sys, time
+import argparse, dataclasses, json, os, sys, time
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -39,8 +41,10 @@ class PipelineConfig(ExperimentConfig):
     tasks: List[str] = field(default_factory=lambda: ['hidden_goal', 'patrol_goal'])  # one world model per task
     evaluation: EvalConfig = field(default_factory=EvalConfig)
     bc: BCConfig = field(default_factory=BCConfig)  # the behaviour-cloning baseline (method 'bc')
+    task_processes: int = 1                         # tasks trained and evaluated at once, one process each
 
     def __post_init__(self):
+        if self.task_processes < 1: raise ValueError(f'task_processes: expected >= 1, got {self.task_processes}')
         for t in self.tasks:
             if t not in TASKS: raise ValueError(f'tasks: each must be one of {TASKS}, got {t!r}')
         for m in self.evaluation.methods:
@@ -110,9 +114,32 @@ def run_collect(cfg: PipelineConfig):
             traj = load_or_collect(c, split, progress=c.train.progress)
             print(f"{task} {split}: {traj['valid'].shape[0]} episodes in {Path(c.run_dir) / 'data' / split}")
 
+def _task_pool(cfg: PipelineConfig):
+    "A pool of `task_processes` spawned processes, or None to work in this process."
+    n = min(cfg.task_processes, len(cfg.tasks))
+    if n < 2 or int(os.environ.get('WORLD_SIZE', '1')) > 1: return None
+    return ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'))
+
+def _worker(name: str):
+    "This module's function `name`, as a spawned process can import it (not the copy a notebook defines)."
+    import importlib
+    return getattr(importlib.import_module('comm_wm.cli'), name)
+
+def _worker_cfg(cfg: PipelineConfig, i: int) -> dict:
+    "The config of the i-th task's process as a plain dict (progress bars only in the first)."
+    return dataclasses.asdict(cfg if i == 0 else dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, progress=False)))
+
+def _train_task(cfg: dict, task: str) -> str:
+    "Train one task's world model (in a worker process); its run folder."
+    return str(train(PipelineConfig.parse_from_dict(cfg).for_task(task))[1])
+
 def run_train(cfg: PipelineConfig) -> dict:
     "Train the world model of every task; task -> (model, run folder)."
-    return {task: train(cfg.for_task(task)) for task in cfg.tasks}
+    pool = _task_pool(cfg)
+    if pool is None: return {task: train(cfg.for_task(task)) for task in cfg.tasks}
+    with pool:
+        runs = list(pool.map(_worker('_train_task'), [_worker_cfg(cfg, i) for i in range(len(cfg.tasks))], cfg.tasks))
+    return {task: (load_checkpoint(run)[0], Path(run)) for task, run in zip(cfg.tasks, runs)}
 
 # %% ../nbs/13_cli.ipynb #07759613
 def bc_baseline(cfg: PipelineConfig, task: str, progress: bool = True):
@@ -130,18 +157,29 @@ def run_evaluate(cfg: PipelineConfig,  # evaluation settings (and the task, for 
                  progress: bool = True,
                 ) -> list:
     "Evaluate every method on each task's held-out episodes; writes the report; returns the rows."
-    ev, rows, out_dir = cfg.evaluation, [], Path(out_dir)
-    frames = title = None
-    for task, model in models.items():
-        env_cfg = dataclasses.replace(cfg.env, task=task)
-        methods = [m for m in ev.methods if model is not None or m not in MODES]
-        bc_policy = bc_baseline(cfg, task, progress) if 'bc' in methods else None
-        rows += evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)), ev.planner, ev.true_cem, progress, bc_policy)
-        if ev.render and model is not None and 'imagined' in methods and frames is None:
-            frames = render_episode('imagined', model, env_cfg, ev.planner, ev.true_cem)
-            title = f'{task}: imagined communication, held-out episode'
-    write_report(rows, out_dir, frames=frames, frames_title=title or '')
+    cfg = dataclasses.replace(cfg, tasks=list(models))
+    pool = _task_pool(cfg)
+    if pool is None: results = [_evaluate_task(dataclasses.asdict(cfg), task, model, progress) for task, model in models.items()]
+    else:
+        with pool:
+            results = list(pool.map(_worker('_evaluate_task'), [_worker_cfg(cfg, i) for i in range(len(models))], list(models),
+                                    list(models.values()), [progress and i == 0 for i in range(len(models))]))
+    rows = [row for task_rows, _ in results for row in task_rows]
+    frames, title = next(((f, f'{task}: imagined communication, held-out episode') for task, (_, f) in zip(models, results)
+                          if f is not None), (None, ''))
+    write_report(rows, Path(out_dir), frames=frames, frames_title=title)
     return rows
+
+def _evaluate_task(cfg: dict, task: str, model, progress: bool = True) -> tuple:
+    "(rows, rendered frames or None) of one task (in this process or a worker); `cfg` is a plain-dict `PipelineConfig`."
+    cfg = PipelineConfig.parse_from_dict(cfg)
+    torch.set_num_threads(cfg.train.num_threads)
+    ev, env_cfg = cfg.evaluation, dataclasses.replace(cfg.env, task=task)
+    methods = [m for m in ev.methods if model is not None or m not in MODES]
+    bc_policy = bc_baseline(cfg, task, progress) if 'bc' in methods else None
+    rows = evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)), ev.planner, ev.true_cem, progress, bc_policy)
+    render = ev.render and model is not None and 'imagined' in methods and task == cfg.tasks[0]
+    return rows, render_episode('imagined', model, env_cfg, ev.planner, ev.true_cem) if render else None
 
 # %% ../nbs/13_cli.ipynb #3041f1da
 def run_demo(cfg: PipelineConfig) -> list:
