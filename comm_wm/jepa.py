@@ -323,10 +323,12 @@ class WorldModel(nn.Module):
         "Predicted BFS distance to the goal (B,), or its HL-Gauss loss against `target`."
         return self.distance_head(z, h_other, target)
 
-    def blocked(self, z): # (B, D) image latent (encoded or predicted)
-        "Logits (B, A) that each action leaves the agent's position unchanged (blocked; always so for `stay`)."
+    def blocked(self, z, # (B, D) image latent (encoded or predicted)
+                action=None): # (B,) int64 actions, or None for all
+        "Logits that an action leaves the agent's position unchanged (blocked; always so for `stay`): (B, A), or (B,) for `action`."
         _check_tensor('z', z, ndim=2, last=(self.cfg.latent_dim,))
-        return self.blocked_head(z)
+        logits = self.blocked_head(z)
+        return logits if action is None else logits.gather(-1, action[:, None].long())[:, 0]
 
     def forward(self, x, # (N, T+1, ...) observations of one agent per row (see `encode`)
                 pos, # (N, T+1, 2) positions
@@ -425,9 +427,8 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     out['distance_pred'] = model.distance(Z[tmask], h_cond[:, 1:][tmask], target=dist[:, 1:][tmask])
     # blocked: the action at step t left the position unchanged; read from z_t (encoded) and from Z (predicted z_t, t >= 1)
     stayed = (pos[:, 1:] == pos[:, :-1]).all(-1).float()                          # (B, O-1, A)
-    taken = lambda logits, actions: logits.gather(-1, actions[..., None].long())[..., 0]
-    logit_enc = taken(model.blocked(z[:, :-1][tmask].detach()), act[tmask])
-    logit_pred = taken(model.blocked(Z[:, :-1][tmask[:, 1:]].detach()), act[:, 1:][tmask[:, 1:]])
+    logit_enc = model.blocked(z[:, :-1][tmask].detach(), act[tmask])
+    logit_pred = model.blocked(Z[:, :-1][tmask[:, 1:]].detach(), act[:, 1:][tmask[:, 1:]])
     out['blocked'] = F.binary_cross_entropy_with_logits(torch.cat([logit_enc, logit_pred]),
                                                         torch.cat([stayed[tmask], stayed[:, 1:][tmask[:, 1:]]]))
     out['loss'] = (out['lejepa'] + vic['total_loss'] + w.obs_pred * out['obs_pred']

@@ -157,13 +157,13 @@ class PlannerConfig(ConfigBase):
         if isinstance(self.cem, dict): self.cem = CEMConfig(**self.cem)
 
 # %% ../nbs/10_planner.ipynb #4746073e
-def blocked_to_stay(model, # has blocked(z) -> (B, A) logits that each action leaves the position unchanged
+def blocked_to_stay(model, # has blocked(z, action) -> (B,) logits that the action leaves the position unchanged
                     z: torch.Tensor, # (B, D) latents the actions are taken from
                     action: torch.Tensor, # (B,) int64 actions
                     stay_action: int = 0,
                    ) -> torch.Tensor: # (B,) the actions, with those predicted blocked replaced by stay_action
     "Replace each action the model predicts to be blocked from `z` by `stay_action`."
-    is_blocked = model.blocked(z).gather(-1, action[:, None])[:, 0] > 0
+    is_blocked = model.blocked(z, action) > 0
     return torch.where(is_blocked, torch.full_like(action, stay_action), action)
 
 # %% ../nbs/10_planner.ipynb #202aee15

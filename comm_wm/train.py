@@ -364,8 +364,8 @@ def diagnose(model:WorldModel, traj:dict, window:int=8, max_windows:int=2048, se
                     for k in range(1, o)]
         # 6. blocked-move head on the actions taken: accuracy from encoded z_t and predicted z_t (t >= 1), recall on blocked moves
         stayed, took = (pos[:, 1:] == pos[:, :-1]).all(-1), valid[:, 1:]
-        says = lambda zz, aa: model.blocked(zz).gather(-1, aa[:, None])[:, 0] > 0
-        enc_says, pred_says = says(z[:, :-1][took], act[took]), says(Z[:, :-1][took[:, 1:]], act[:, 1:][took[:, 1:]])
+        enc_says = model.blocked(z[:, :-1][took], act[took]) > 0
+        pred_says = model.blocked(Z[:, :-1][took[:, 1:]], act[:, 1:][took[:, 1:]]) > 0
         blocked_move = stayed[took] & (act[took] != 0)                          # action 0 is stay in the centered mode
         blocked_report = dict(accuracy_encoded=(enc_says == stayed[took]).float().mean().item(),
                               accuracy_predicted=(pred_says == stayed[:, 1:][took[:, 1:]]).float().mean().item(),
