@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['WorldModelConfig', 'random_directions', 'cos_sin_ladder', 'epps_pulley', 'sigreg', 'lejepa_loss', 'vicreg',
            'views_to_messages', 'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'WorldModel', 'LossWeights',
-           'goal_cells', 'balanced_cross_entropy', 'message_condition', 'world_model_losses', 'synthetic_batch',
-           'save_model', 'model_from_checkpoint', 'load_model']
+           'goal_cells', 'balanced_cross_entropy', 'imagine_partner_messages', 'message_condition',
+           'world_model_losses', 'synthetic_batch', 'save_model', 'model_from_checkpoint', 'load_model']
 
 # %% ../nbs/08_jepa.ipynb #778743fa
 import math
@@ -358,6 +358,7 @@ class LossWeights(ConfigBase):
     distance: float = 1.
     distance_pred: float = 1.   # distance head on predicted latents
     blocked: float = 1.         # blocked-move head (a probe on detached latents)
+    imagine: float = 0.         # the planner's imagination path, obsPred(h^j_0) rolled then msgPred, vs j's real messages
 
 def goal_cells(view):
     "Goal cell index (...) in 0..48 of integer views (..., 7, 7), or 49 when no goal is in view."
@@ -370,19 +371,43 @@ def balanced_cross_entropy(logits, target):
     w = (counts.sum() / counts.clamp(min=1)).sqrt() * (counts > 0)
     return F.cross_entropy(logits, target, weight=w / w[counts > 0].mean())
 
+def imagine_partner_messages(model, # the WorldModel
+                             h, # (B, O, A, Dm) real message latents of each agent at each step
+                             action, # (B, O-1, A) the actions taken (shared between the agents)
+                            ): # (B, O, A, Dm) for each agent, its partner's messages as it imagines them
+    "Agent i's imagined h^j_t: j's real first message, then msgPred(z^j_t), z^j_0 = obsPred(h^j_0) rolled with j's actions and i's real messages."
+    b, o, a, _ = h.shape
+    partner = h.roll(1, dims=2)                                                    # (B, O, A, Dm) what agent i hears
+    z_partner = model.obs_from_message(rearrange(partner[:, 0], 'b a d -> (b a) d'))
+    imagined = [partner[:, 0]]
+    for t in range(o - 1):   # z^j_{t+1} = f(z^j_t, a^j_t, h^i_t), h^j_{t+1} = msgPred(z^j_{t+1}), as CommPlanner does
+        z_partner = model.predictor(z_partner, rearrange(action[:, t].roll(1, dims=1), 'b a -> (b a)').long(),
+                                    rearrange(h[:, t], 'b a d -> (b a) d'))
+        imagined.append(rearrange(model.message_from_obs(z_partner), '(b a) d -> b a d', a=a))
+    return torch.stack(imagined, 1)
+
 def message_condition(h, # (B, O, A, Dm) message latents of each agent at each step
                       no_msg, # (Dm,) the learned "no message" latent
-                      p_real:float=0.55, p_stale:float=0.3, generator=None):
-    "The partner's message latent for each agent (B, O, A, Dm): real / stale (first of window) / none per window and agent."
+                      p_real:float=0.55, p_stale:float=0.3, generator=None,
+                      imagined=None, # (B, O, A, Dm) imagined partner messages (`imagine_partner_messages`), for p_imagined
+                      p_imagined:float=0.):
+    "The partner's message latent for each agent (B, O, A, Dm): real / stale (first of window) / imagined / none per window and agent."
+    for name, p in (('p_real', p_real), ('p_stale', p_stale), ('p_imagined', p_imagined)):
+        if not 0 <= p <= 1: raise ValueError(f'{name}: expected a probability in [0, 1], got {p}')
+    if p_real + p_stale + p_imagined > 1 + 1e-9:
+        raise ValueError(f'p_real + p_stale + p_imagined: expected at most 1, got {p_real + p_stale + p_imagined:.3f}')
+    if p_imagined > 0 and imagined is None: raise ValueError('imagined: the imagined messages are needed when p_imagined > 0')
     b, o, a, _ = h.shape
     partner = h.roll(1, dims=2)                                                    # agent i hears agent i-1 (2 agents: swap)
     u = torch.rand(b, 1, a, 1, generator=generator).to(h.device)
     stale = repeat(partner[:, 0], 'b a d -> b o a d', o=o)
-    return torch.where(u < p_real, partner, torch.where(u < p_real + p_stale, stale, no_msg.expand_as(partner)))
+    rest = no_msg.expand_as(partner)
+    if p_imagined > 0: rest = torch.where(u < p_real + p_stale + p_imagined, imagined, rest)
+    return torch.where(u < p_real, partner, torch.where(u < p_real + p_stale, stale, rest))
 
 def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see above)
                        weights:LossWeights=None, step:int=0, seed:int=0,
-                       p_real:float=0.55, p_stale:float=0.3, # message dropout probabilities
+                       p_real:float=0.55, p_stale:float=0.3, p_imagined:float=0., # message dropout probabilities
                        generator=None): # torch.Generator for message dropout (seeded per step for exact resume)
     "Every training term of the world model -> dict with `loss` (to minimise) and each term (detached floats elsewhere)."
     w, cfg = default(weights, LossWeights()), model.cfg
@@ -401,7 +426,8 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     zv, hv = z[valid], h[valid]
     out = lejepa_loss(model.proj_z(zv), model.proj_c(hv), cfg.lejepa_lambda, seed=seed, step=step,
                       num_slices=cfg.sigreg_slices, num_knots=cfg.sigreg_knots, t_max=cfg.sigreg_t_max)
-    h_cond = message_condition(h, model.no_message_latent, p_real, p_stale, generator)
+    imagined = imagine_partner_messages(model, h, act)                             # (B, O, A, Dm)
+    h_cond = message_condition(h, model.no_message_latent, p_real, p_stale, generator, imagined.detach(), p_imagined)
     # open-loop rollout of every agent from its first latent; predictions Z[:, t] are for step t+1
     zt, Z = z[:, 0], []
     for t in range(o - 1):
@@ -422,6 +448,11 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
                            + balanced_cross_entropy(model.decode_message(h_imag), cells_next))
     out['goal'] = 0.5 * (balanced_cross_entropy(model.goal_from_message(hv), goal_cells(cells))
                          + balanced_cross_entropy(model.goal_from_message(h_imag), goal_cells(cells_next)))
+    # the imagination path the planner uses, from the partner's first message: its message latent and its goal cell
+    imagined_next, partner_next = imagined[:, 1:][tmask], h.roll(1, dims=2)[:, 1:][tmask].detach()
+    partner_cells_next = view.roll(1, dims=2)[:, 1:][tmask].long().clamp(0, UNSEEN)
+    out['imagine'] = (F.mse_loss(imagined_next, partner_next)
+                      + balanced_cross_entropy(model.goal_from_message(imagined_next), goal_cells(partner_cells_next)))
     dist = batch['distance'].float()
     out['distance'] = model.distance(zv, h_cond[valid], target=dist[valid])
     out['distance_pred'] = model.distance(Z[tmask], h_cond[:, 1:][tmask], target=dist[:, 1:][tmask])
@@ -435,7 +466,7 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
                    + w.msg_pred * 0.5 * (out['msg_pred'] + out['msg_pred_rollout'])
                    + w.decode * out['decode'] + w.goal * out['goal']
                    + w.distance * out['distance'] + w.distance_pred * out['distance_pred']
-                   + w.blocked * out['blocked'])
+                   + w.blocked * out['blocked'] + w.imagine * out['imagine'])
     return out
 
 # %% ../nbs/08_jepa.ipynb #f13a9e44

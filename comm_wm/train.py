@@ -50,7 +50,8 @@ class TrainConfig(ConfigBase):
     grad_clip: float = 1.0
     seed: int = 0
     p_real: float = 0.55              # message dropout: real partner message ...
-    p_stale: float = 0.3              # ... the window's first (stale) one; else the learned "no message"
+    p_stale: float = 0.3              # ... the window's first (stale) one ...
+    p_imagined: float = 0.            # ... the one imagined from the first (as the planner does); else the learned "no message"
     weights: LossWeights = field(default_factory=LossWeights)
     log_every: int = 10
     checkpoint_every: int = 200
@@ -277,7 +278,8 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
             batch = {k: v.to(device) for k, v in gather_windows(traj, index[ids], tc.window, keys).items()}
             for g in opt.param_groups: g['lr'] = lr_at(step, tc)
             gen = torch.Generator().manual_seed(tc.seed * 1_000_003 + step * 1009 + rank)
-            out = losses(batch, weights=tc.weights, step=step, seed=tc.seed, p_real=tc.p_real, p_stale=tc.p_stale, generator=gen)
+            out = losses(batch, weights=tc.weights, step=step, seed=tc.seed, p_real=tc.p_real, p_stale=tc.p_stale,
+                         p_imagined=tc.p_imagined, generator=gen)
             opt.zero_grad(set_to_none=True)
             out['loss'].backward()
             gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
@@ -378,6 +380,7 @@ def diagnose(model:WorldModel, traj:dict, window:int=8, max_windows:int=2048, se
         blind_real = [blind_err(k, partner_h[:, k]) for k in range(o)]
         blind_none = [blind_err(k, none_h) for k in range(o)]
         blind_imag = [blind_err(k, imag_h[:, k]) for k in range(o)]
+        blind_stale = [blind_err(k, partner_h[:, 0]) for k in range(o)]          # the partner's first message only
         mean_pred = (dist_true[:, 0][blind[:, 0]] - dist_true[valid].mean()).abs().mean().item()
         # collapse checks and SIGReg terms
         stds = z[valid].std(0)
@@ -386,7 +389,7 @@ def diagnose(model:WorldModel, traj:dict, window:int=8, max_windows:int=2048, se
         report = dict(
             headline_t0=dict(with_message=blind_real[0], no_message=blind_none[0], imagined_roundtrip=blind_imag[0],
                              mean_predictor=mean_pred, blind_agents=int(blind[:, 0].sum())),
-            blind_distance_mae=dict(real=blind_real, none=blind_none, imagined=blind_imag),
+            blind_distance_mae=dict(real=blind_real, none=blind_none, imagined=blind_imag, first=blind_stale),
             latent_pred_error=pred_err, distance_mae=mae, distance_mae_pred=mae_pred,
             imagined_cell_acc=[x[0] for x in imag_acc], imagined_nonempty_acc=[x[1] for x in imag_acc],
             imagined_goal_acc=[x[2] for x in imag_acc],
