@@ -48,7 +48,7 @@ def wilson_ci(successes: int, # number of successes
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))   # contains p despite rounding (100/100 gave 0.9999999999999999)
 
 # %% ../nbs/11_evaluate.ipynb #7a112ccd
 class RandomPolicy:
