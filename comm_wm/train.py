@@ -59,6 +59,12 @@ class TrainConfig(ConfigBase):
     progress: bool = True
     tensorboard: bool = True          # also log to TensorBoard when it is installed
 
+    def __post_init__(self):
+        for name in ('p_real', 'p_stale', 'p_imagined'):
+            if not 0 <= getattr(self, name) <= 1: raise ValueError(f'train.{name}: expected a probability in [0, 1], got {getattr(self, name)}')
+        if self.p_real + self.p_stale + self.p_imagined > 1 + 1e-9:
+            raise ValueError(f'train.p_real + p_stale + p_imagined: expected at most 1, got {self.p_real + self.p_stale + self.p_imagined:.3f}')
+
 @dataclass
 class ExperimentConfig(ConfigBase):
     "Everything one training run needs; saved as run_dir/config.yaml."
