@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['WorldModelConfig', 'random_directions', 'cos_sin_ladder', 'epps_pulley', 'sigreg', 'lejepa_loss', 'vicreg',
            'views_to_messages', 'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'WorldModel', 'LossWeights',
-           'goal_cells', 'balanced_cross_entropy', 'imagine_partner_messages', 'message_condition',
-           'world_model_losses', 'synthetic_batch', 'save_model', 'model_from_checkpoint', 'load_model']
+           'goal_cells', 'balanced_cross_entropy', 'imagine_partner_messages', 'check_message_dropout',
+           'message_condition', 'world_model_losses', 'synthetic_batch', 'save_model', 'model_from_checkpoint',
+           'load_model']
 
 # %% ../nbs/08_jepa.ipynb #778743fa
 import math
@@ -386,16 +387,20 @@ def imagine_partner_messages(model, # the WorldModel
         imagined.append(rearrange(model.message_from_obs(z_partner), '(b a) d -> b a d', a=a))
     return torch.stack(imagined, 1)
 
+def check_message_dropout(p_real:float, p_stale:float, p_imagined:float=0., prefix:str=''):
+    "Raise a ValueError naming the argument unless each probability is in [0, 1] and together they are at most 1."
+    for name, p in (('p_real', p_real), ('p_stale', p_stale), ('p_imagined', p_imagined)):
+        if not 0 <= p <= 1: raise ValueError(f'{prefix}{name}: expected a probability in [0, 1], got {p}')
+    if p_real + p_stale + p_imagined > 1 + 1e-9:
+        raise ValueError(f'{prefix}p_real + p_stale + p_imagined: expected at most 1, got {p_real + p_stale + p_imagined:.3f}')
+
 def message_condition(h, # (B, O, A, Dm) message latents of each agent at each step
                       no_msg, # (Dm,) the learned "no message" latent
                       p_real:float=0.55, p_stale:float=0.3, generator=None,
                       imagined=None, # (B, O, A, Dm) imagined partner messages (`imagine_partner_messages`), for p_imagined
                       p_imagined:float=0.):
     "The partner's message latent for each agent (B, O, A, Dm): real / stale (first of window) / imagined / none per window and agent."
-    for name, p in (('p_real', p_real), ('p_stale', p_stale), ('p_imagined', p_imagined)):
-        if not 0 <= p <= 1: raise ValueError(f'{name}: expected a probability in [0, 1], got {p}')
-    if p_real + p_stale + p_imagined > 1 + 1e-9:
-        raise ValueError(f'p_real + p_stale + p_imagined: expected at most 1, got {p_real + p_stale + p_imagined:.3f}')
+    check_message_dropout(p_real, p_stale, p_imagined)
     if p_imagined > 0 and imagined is None: raise ValueError('imagined: the imagined messages are needed when p_imagined > 0')
     b, o, a, _ = h.shape
     partner = h.roll(1, dims=2)                                                    # agent i hears agent i-1 (2 agents: swap)
@@ -426,8 +431,10 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     zv, hv = z[valid], h[valid]
     out = lejepa_loss(model.proj_z(zv), model.proj_c(hv), cfg.lejepa_lambda, seed=seed, step=step,
                       num_slices=cfg.sigreg_slices, num_knots=cfg.sigreg_knots, t_max=cfg.sigreg_t_max)
-    imagined = imagine_partner_messages(model, h, act)                             # (B, O, A, Dm)
-    h_cond = message_condition(h, model.no_message_latent, p_real, p_stale, generator, imagined.detach(), p_imagined)
+    # the partner's messages as the planner imagines them (B, O, A, Dm), only when a term or the dropout uses them
+    imagined = imagine_partner_messages(model, h, act) if w.imagine or p_imagined else None
+    h_cond = message_condition(h, model.no_message_latent, p_real, p_stale, generator,
+                               imagined.detach() if exists(imagined) else None, p_imagined)
     # open-loop rollout of every agent from its first latent; predictions Z[:, t] are for step t+1
     zt, Z = z[:, 0], []
     for t in range(o - 1):
@@ -448,11 +455,11 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
                            + balanced_cross_entropy(model.decode_message(h_imag), cells_next))
     out['goal'] = 0.5 * (balanced_cross_entropy(model.goal_from_message(hv), goal_cells(cells))
                          + balanced_cross_entropy(model.goal_from_message(h_imag), goal_cells(cells_next)))
-    # the imagination path the planner uses, from the partner's first message: its message latent and its goal cell
-    imagined_next, partner_next = imagined[:, 1:][tmask], h.roll(1, dims=2)[:, 1:][tmask].detach()
-    partner_cells_next = view.roll(1, dims=2)[:, 1:][tmask].long().clamp(0, UNSEEN)
-    out['imagine'] = (F.mse_loss(imagined_next, partner_next)
-                      + balanced_cross_entropy(model.goal_from_message(imagined_next), goal_cells(partner_cells_next)))
+    if w.imagine:   # the imagination path the planner uses, from the partner's first message: its message latent and goal cell
+        imagined_next, partner_next = imagined[:, 1:][tmask], h.roll(1, dims=2)[:, 1:][tmask].detach()
+        partner_cells_next = view.roll(1, dims=2)[:, 1:][tmask].long().clamp(0, UNSEEN)
+        out['imagine'] = (F.mse_loss(imagined_next, partner_next)
+                          + balanced_cross_entropy(model.goal_from_message(imagined_next), goal_cells(partner_cells_next)))
     dist = batch['distance'].float()
     out['distance'] = model.distance(zv, h_cond[valid], target=dist[valid])
     out['distance_pred'] = model.distance(Z[tmask], h_cond[:, 1:][tmask], target=dist[:, 1:][tmask])
@@ -466,7 +473,7 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
                    + w.msg_pred * 0.5 * (out['msg_pred'] + out['msg_pred_rollout'])
                    + w.decode * out['decode'] + w.goal * out['goal']
                    + w.distance * out['distance'] + w.distance_pred * out['distance_pred']
-                   + w.blocked * out['blocked'] + w.imagine * out['imagine'])
+                   + w.blocked * out['blocked'] + (w.imagine * out['imagine'] if w.imagine else 0.))
     return out
 
 # %% ../nbs/08_jepa.ipynb #f13a9e44

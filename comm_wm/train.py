@@ -22,8 +22,8 @@ from tqdm.auto import tqdm
 from .core import UNSEEN, EMPTY, VIEW_SIZE
 from .config import ConfigBase, atomic_write
 from .env import EnvConfig, NUM_ACTIONS
-from .jepa import (WorldModel, WorldModelConfig, LossWeights, world_model_losses, views_to_messages,
-                          goal_cells, sigreg, save_model, model_from_checkpoint, exists, default)
+from .jepa import (WorldModel, WorldModelConfig, LossWeights, world_model_losses, views_to_messages, check_message_dropout,
+                          imagine_partner_messages, goal_cells, sigreg, save_model, model_from_checkpoint, exists, default)
 
 # %% ../nbs/09_train.ipynb #934f4f81
 @dataclass
@@ -59,11 +59,7 @@ class TrainConfig(ConfigBase):
     progress: bool = True
     tensorboard: bool = True          # also log to TensorBoard when it is installed
 
-    def __post_init__(self):
-        for name in ('p_real', 'p_stale', 'p_imagined'):
-            if not 0 <= getattr(self, name) <= 1: raise ValueError(f'train.{name}: expected a probability in [0, 1], got {getattr(self, name)}')
-        if self.p_real + self.p_stale + self.p_imagined > 1 + 1e-9:
-            raise ValueError(f'train.p_real + p_stale + p_imagined: expected at most 1, got {self.p_real + self.p_stale + self.p_imagined:.3f}')
+    def __post_init__(self): check_message_dropout(self.p_real, self.p_stale, self.p_imagined, prefix='train.')
 
 @dataclass
 class ExperimentConfig(ConfigBase):
@@ -332,17 +328,14 @@ def diagnose(model:WorldModel, traj:dict, window:int=8, max_windows:int=2048, se
         partner_h = h.roll(1, dims=2)
         none_h = model.no_message(n * a).view(n, a, -1)
         # 1. open-loop rollout with the partner's real messages; error normalised by the targets' variance
-        zt, Z, Zi, zj = z[:, 0], [], [], None
-        # imagined partner: z^j_0 = obsPred(h^j_0), rolled with j's actions and my real messages; h^j_t = msgPred(z^j_t)
-        zj = model.obs_from_message(partner_h[:, 0])
-        imag_h = [model.message_from_obs(zj)]
+        zt, Z = z[:, 0], []
         for t in range(o - 1):
             zt = model.next(rearrange(zt, 'n a d -> (n a) d'), rearrange(act[:, t], 'n a -> (n a)'),
                             rearrange(partner_h[:, t], 'n a d -> (n a) d')).view(n, a, -1); Z.append(zt)
-            zj = model.next(rearrange(zj, 'n a d -> (n a) d'), rearrange(act[:, t].roll(1, dims=1), 'n a -> (n a)'),
-                            rearrange(h[:, t], 'n a d -> (n a) d')).view(n, a, -1)
-            imag_h.append(model.message_from_obs(zj))
-        Z, imag_h = torch.stack(Z, 1), torch.stack(imag_h, 1)                       # (n, o-1, a, D), (n, o, a, Dm)
+        Z = torch.stack(Z, 1)                                                          # (n, o-1, a, D)
+        # imagined partner messages as the planner holds them (n, o, a, Dm); at k=0 the round trip msgPred(obsPred(h^j_0))
+        imag_h = imagine_partner_messages(model, h, act)
+        imag_h[:, 0] = model.message_from_obs(model.obs_from_message(partner_h[:, 0]))
         var = z[valid].var(0).sum()
         pred_err = [((Z[:, k - 1] - z[:, k]) ** 2).sum(-1)[valid[:, k]].mean().item() / var.item() for k in range(1, o)]
         # 2. decoding the imagined partner messages vs the partner's true view, per step since the real one
