@@ -6,11 +6,12 @@
 __all__ = ['OBJECT_TYPES', 'EMPTY', 'WALL', 'ITEM', 'GOAL', 'AGENT', 'NUM_OBJECT_TYPES', 'UNSEEN', 'VIEW_SIZE', 'VIEW_CENTER',
            'DIRECTIONS', 'DIRECTION_OFFSETS', 'NEAR_DISTANCE', 'VIEW_CHARS', 'PRIMITIVE_TEMPLATES', 'PRIM_NAME_TO_IDX',
            'NUM_PRIMS', 'EOS_IDX', 'BOP_IDX', 'MAX_PARAMS', 'MAX_PROG_LEN', 'PRIMITIVE_PARAMS', 'PRIMITIVE_MEANINGS',
-           'exists', 'default', 'ViewContext', 'Program', 'render_view', 'evaluate', 'describe', 'to_grid',
-           'EncodedPrograms', 'encode', 'decode', 'get_cls']
+           'exists', 'default', 'check_tensor', 'check_int', 'check_number', 'ViewContext', 'Program', 'render_view',
+           'evaluate_program', 'describe', 'to_grid', 'EncodedPrograms', 'encode_programs', 'decode_programs',
+           'get_cls']
 
 # %% ../nbs/00_core.ipynb #82842153
-import difflib, importlib, operator, re, types
+import difflib, importlib, math, operator, re, types
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, Optional
@@ -25,6 +26,66 @@ def exists(x) -> bool:
 def default(x, d):
     "`x`, or `d` when `x` is None."
     return x if exists(x) else d
+
+# %% ../nbs/00_core.ipynb #31409793
+_DTYPE_KINDS = ('int', 'float', 'bool')
+
+def _shape_str(shape) -> str:
+    "`(2, ?, 3)` for a shape whose None entries match any size."
+    return '(' + ', '.join('?' if s is None else str(s) for s in shape) + (',)' if len(shape) == 1 else ')')
+
+def check_tensor(name:str,           # the argument's name, as errors show it
+                 t,                  # the value to check
+                 ndim:int=None,      # the number of dimensions it must have
+                 last:tuple=None,    # the shape its trailing dimensions must have, e.g. `(7, 7)`
+                 shape:tuple=None,   # the whole shape it must have; None entries match any size, e.g. `(None, 2)`
+                 dtype_kind:str=None,  # 'int' (integer, not bool), 'float' (floating point) or 'bool'
+                 floating:bool=None,   # True: floating point (`dtype_kind='float'`); False: not floating point
+                ) -> torch.Tensor:       # `t`, unchanged
+    "Raise `TypeError` (not a tensor, wrong dtype) or `ValueError` (wrong shape) naming `name` unless `t` fits."
+    if dtype_kind not in (None, *_DTYPE_KINDS):
+        raise ValueError(f"dtype_kind: expected None, 'int', 'float' or 'bool', got {dtype_kind!r}")
+    if not isinstance(t, torch.Tensor): raise TypeError(f'{name}: expected a torch.Tensor, got {type(t).__name__}')
+    if exists(ndim) and t.ndim != ndim: raise ValueError(f'{name}: expected {ndim} dims, got shape {tuple(t.shape)}')
+    if exists(last) and (len(last) > t.ndim or tuple(t.shape[t.ndim - len(last):]) != tuple(last)):
+        raise ValueError(f'{name}: expected trailing shape {tuple(last)}, got shape {tuple(t.shape)}')
+    if exists(shape) and (t.ndim != len(shape) or any(exists(s) and s != d for s, d in zip(shape, t.shape))):
+        raise ValueError(f'{name}: expected shape {_shape_str(shape)}, got {tuple(t.shape)}')
+    if dtype_kind == 'int' and (t.is_floating_point() or t.is_complex() or t.dtype == torch.bool):
+        raise TypeError(f'{name}: expected an integer tensor, got {t.dtype}')
+    if (dtype_kind == 'float' or floating is True) and not t.is_floating_point():
+        raise TypeError(f'{name}: expected a floating-point tensor, got {t.dtype}')
+    if dtype_kind == 'bool' and t.dtype != torch.bool: raise TypeError(f'{name}: expected a bool tensor, got {t.dtype}')
+    if floating is False and t.is_floating_point():
+        raise TypeError(f'{name}: expected a tensor that is not floating point, got {t.dtype}')
+    return t
+
+# %% ../nbs/00_core.ipynb #30bcd6ba
+def check_int(name:str,     # the argument's name, as errors show it
+              value,        # the value to check
+              minimum:int=1, # the smallest value allowed
+             ) -> int:       # `value`, unchanged
+    "Raise `TypeError` unless `value` is an int (not a bool), `ValueError` unless it is at least `minimum`."
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f'{name}: expected an int >= {minimum}, got {type(value).__name__} {value!r}')
+    if value < minimum: raise ValueError(f'{name}: expected an int >= {minimum}, got {value!r}')
+    return value
+
+def check_number(name:str,          # the argument's name, as errors show it
+                 value,             # the value to check
+                 minimum:float=None,  # lower bound, if any
+                 maximum:float=None,  # upper bound, if any
+                 strict:bool=True,    # `value > minimum` (else `>=`)
+                 max_strict:bool=True,  # `value < maximum` (else `<=`)
+                ) -> float:           # `value`, unchanged
+    "Raise `TypeError` unless `value` is a finite int or float (not a bool), `ValueError` unless it is within bounds."
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f'{name}: expected a finite number, got {value!r}')
+    if exists(minimum) and (value <= minimum if strict else value < minimum):
+        raise ValueError(f'{name}: expected a number {">" if strict else ">="} {minimum}, got {value!r}')
+    if exists(maximum) and (value >= maximum if max_strict else value > maximum):
+        raise ValueError(f'{name}: expected a number {"<" if max_strict else "<="} {maximum}, got {value!r}')
+    return value
 
 # %% ../nbs/00_core.ipynb #7c5c1742
 OBJECT_TYPES = ('empty', 'wall', 'item', 'goal', 'agent')  # message-channel order
@@ -215,7 +276,9 @@ class Program:
         return cls([(BOP_IDX, ())])
 
     @property
-    def is_bop(self) -> bool: return self.tokens == ((BOP_IDX, ()),)
+    def is_bop(self) -> bool:
+        "Whether this is the beginning-of-program marker `<BOP>` (no statement yet)."
+        return self.tokens == ((BOP_IDX, ()),)
 
     def extend(self,
                prim, # primitive index or name, or EOS_IDX to finish
@@ -323,7 +386,7 @@ class _Scene:
         raise AssertionError(name)
 
 # %% ../nbs/00_core.ipynb #1d04f9c6
-def evaluate(program:Program, # the statements to check
+def evaluate_program(program:Program, # the statements to check
              view, # (7, 7) int object types, UNSEEN for unseen cells
              context:ViewContext=None, # observer's cell and the other agent's offset; default: centred, read the view
             ) -> torch.Tensor: # (len(program),) bool, the truth of each statement (empty for <BOP>)
@@ -405,7 +468,7 @@ class EncodedPrograms(NamedTuple):
     params: torch.Tensor  # (B, L, MAX_PARAMS) int64 parameters; 0 beyond the arity and at padding
     mask: torch.Tensor    # (B, L) bool, True at real tokens
 
-def encode(programs, # a sequence of B Programs
+def encode_programs(programs, # a sequence of B Programs
            max_len:int=None, # L, the padded length; default: the longest program (EOS counts as a token)
           ) -> EncodedPrograms:
     "Pack `programs` into padded tensors `(ids, params, mask)`."
@@ -428,20 +491,17 @@ def encode(programs, # a sequence of B Programs
     return EncodedPrograms(ids, params, mask)
 
 # %% ../nbs/00_core.ipynb #f0444066
-def decode(ids:torch.Tensor, # (B, L) int token ids
+def decode_programs(ids:torch.Tensor, # (B, L) int token ids
            params:torch.Tensor, # (B, L, MAX_PARAMS) int parameters
            mask:torch.Tensor=None, # (B, L) bool, True at real tokens (a prefix of each row); default: all
           ) -> list: # B Programs
-    "Programs from padded tensors: the inverse of `encode`."
-    for name, t in (('ids', ids), ('params', params)):
-        if not isinstance(t, torch.Tensor) or t.dtype.is_floating_point or t.dtype == torch.bool:
-            raise TypeError(f'{name}: expected an integer tensor, got {getattr(t, "dtype", type(t).__name__)}')
+    "Programs from padded tensors: the inverse of `encode_programs`."
+    check_tensor('ids', ids, dtype_kind='int')
+    check_tensor('params', params, dtype_kind='int')
     if ids.ndim != 2: raise ValueError(f'ids: expected shape (B, L), got {tuple(ids.shape)}')
     B, L = ids.shape
-    if tuple(params.shape) != (B, L, MAX_PARAMS): raise ValueError(f'params: expected shape ({B}, {L}, {MAX_PARAMS}), got {tuple(params.shape)}')
-    mask = default(mask, torch.ones(B, L, dtype=torch.bool))
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool: raise TypeError(f'mask: expected a bool tensor, got {getattr(mask, "dtype", type(mask).__name__)}')
-    if tuple(mask.shape) != (B, L): raise ValueError(f'mask: expected shape ({B}, {L}), got {tuple(mask.shape)}')
+    check_tensor('params', params, shape=(B, L, MAX_PARAMS))
+    mask = check_tensor('mask', default(mask, torch.ones(B, L, dtype=torch.bool)), shape=(B, L), dtype_kind='bool')
     if L > 1 and (mask[:, 1:] & ~mask[:, :-1]).any():
         raise ValueError(f'mask: each row must be True on a prefix of its tokens; row {int((mask[:, 1:] & ~mask[:, :-1]).any(1).nonzero()[0])} is not')
     programs = []

@@ -12,29 +12,14 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from einops import rearrange
 
+from .core import check_tensor, check_int, check_number
+
 # %% auto #0
 __all__ = ['uniform_to_gumbel', 'gumbel_noise', 'gumbel_softmax', 'unimix_logits', 'straight_through_sample', 'CategoricalSample',
            'CategoricalLatent', 'RSSMPosteriorHead', 'categorical_kl', 'KLLoss', 'kl_balance_loss',
            'anneal_temperature']
 
 # %% ../nbs/02_gumbel.ipynb #49b93d29
-def _check_tensor(name, t, floating=True):
-    if not isinstance(t, Tensor): raise TypeError(f'`{name}` must be a torch.Tensor, got {type(t).__name__}')
-    if floating and not t.is_floating_point():
-        raise TypeError(f'`{name}` must be a floating point tensor, got dtype {t.dtype}')
-
-def _check_number(name, value, minimum=None, strict=True, maximum=None, max_strict=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f'`{name}` must be a finite number, got {value!r}')
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        raise ValueError(f'`{name}` must be {">" if strict else ">="} {minimum}, got {value!r}')
-    if maximum is not None and (value >= maximum if max_strict else value > maximum):
-        raise ValueError(f'`{name}` must be {"<" if max_strict else "<="} {maximum}, got {value!r}')
-
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f'`{name}` must be an int >= {minimum}, got {value!r}')
-
 def _check_dim(dim, t):
     if not isinstance(dim, int) or not -t.ndim <= dim < t.ndim:
         raise ValueError(f'`dim` must be an int in [{-t.ndim}, {t.ndim}) for logits of shape {tuple(t.shape)}, got {dim!r}')
@@ -48,7 +33,7 @@ def uniform_to_gumbel(
     u:Tensor,  # uniform samples in [0, 1] (float32 or float64)
 ) -> Tensor:   # standard Gumbel samples, always finite
     "`-log(-log(u))` with `u` clamped into `[tiny, 1 - eps/2]` of its dtype, so 0 and 1 are safe."
-    _check_tensor('u', u)
+    check_tensor('u', u, floating=True)
     info = torch.finfo(u.dtype)
     return -torch.log(-torch.log(u.clamp(info.tiny, 1. - info.eps / 2)))
 
@@ -70,7 +55,7 @@ def gumbel_softmax(
     generator:torch.Generator|None=None, # for reproducible noise
 ) -> Tensor:                             # same shape and dtype as `logits`
     "Gumbel-softmax sample of `logits`: relaxed (`hard=False`) or straight-through one-hot (`hard=True`)."
-    _check_tensor('logits', logits); _check_number('tau', tau, minimum=0.); _check_dim(dim, logits)
+    check_tensor('logits', logits, floating=True); check_number('tau', tau, minimum=0.); _check_dim(dim, logits)
     work = logits.to(_compute_dtype(logits.dtype))
     noise = gumbel_noise(work.shape, work.dtype, work.device, generator)
     soft = ((work + noise) / tau).softmax(dim)
@@ -85,7 +70,7 @@ def unimix_logits(
     dim:int=-1,        # the class dimension
 ) -> Tensor:           # log-probabilities of the mixture, float32 (float64 stays float64)
     "Log-probabilities of `(1 - unimix) * softmax(logits) + unimix / K`: every probability >= unimix / K."
-    _check_tensor('logits', logits); _check_number('unimix', unimix, minimum=0., strict=False, maximum=1.); _check_dim(dim, logits)
+    check_tensor('logits', logits, floating=True); check_number('unimix', unimix, minimum=0., strict=False, maximum=1.); _check_dim(dim, logits)
     probs = logits.to(_compute_dtype(logits.dtype)).softmax(dim)
     if unimix > 0: probs = (1. - unimix) * probs + unimix / logits.shape[dim]
     return probs.log()
@@ -98,7 +83,7 @@ def straight_through_sample(
     generator:torch.Generator|None=None, # for reproducible sampling
 ) -> Tensor:                             # (..., classes) exactly one-hot, float32, with a straight-through gradient
     "One-hot sample of the categorical over the last dimension, differentiable by straight-through."
-    _check_tensor('logits', logits); _check_number('tau', tau, minimum=0.)
+    check_tensor('logits', logits, floating=True); check_number('tau', tau, minimum=0.)
     if use_gumbel and not deterministic: return gumbel_softmax(logits, tau, hard=True, generator=generator).to(_compute_dtype(logits.dtype))
     probs = logits.to(_compute_dtype(logits.dtype)).softmax(-1)
     if deterministic: index = probs.argmax(-1)
@@ -123,8 +108,8 @@ class CategoricalLatent(nn.Module):
         use_gumbel:bool=False,   # Gumbel-softmax gradient; False: DreamerV3's probability gradient
     ):
         super().__init__()
-        _check_int('dim', dim); _check_int('num_groups', num_groups); _check_int('num_classes', num_classes, 2)
-        _check_number('unimix', unimix, minimum=0., strict=False, maximum=1.); _check_number('tau', tau, minimum=0.)
+        check_int('dim', dim); check_int('num_groups', num_groups); check_int('num_classes', num_classes, 2)
+        check_number('unimix', unimix, minimum=0., strict=False, maximum=1.); check_number('tau', tau, minimum=0.)
         self.dim, self.num_groups, self.num_classes = dim, num_groups, num_classes
         self.unimix, self.tau, self.use_gumbel = unimix, tau, use_gumbel
         self.to_logits = nn.Linear(dim, num_groups * num_classes)
@@ -136,7 +121,7 @@ class CategoricalLatent(nn.Module):
         tau:float|None=None,      # override the temperature (e.g. from a schedule)
     ) -> CategoricalSample:
         "Sample the grouped categorical latent of `x`."
-        _check_tensor('x', x)
+        check_tensor('x', x, floating=True)
         if x.ndim < 1 or x.shape[-1] != self.dim: raise ValueError(f'`x` must have a last dimension of dim={self.dim}, got shape {tuple(x.shape)}')
         logits = rearrange(self.to_logits(x), '... (g k) -> ... g k', g=self.num_groups)
         logits = unimix_logits(logits, self.unimix)
@@ -154,13 +139,13 @@ class RSSMPosteriorHead(nn.Module):
         **latent_kwargs,        # unimix, tau, use_gumbel of `CategoricalLatent`
     ):
         super().__init__()
-        _check_int('dim_deterministic', dim_deterministic); _check_int('dim_obs_embed', dim_obs_embed)
+        check_int('dim_deterministic', dim_deterministic); check_int('dim_obs_embed', dim_obs_embed)
         self.dim_deterministic, self.dim_obs_embed = dim_deterministic, dim_obs_embed
         self.latent = CategoricalLatent(dim_deterministic + dim_obs_embed, num_groups, num_classes, **latent_kwargs)
 
     def forward(self, deterministic_state:Tensor, obs_embed:Tensor, **kwargs) -> CategoricalSample:
         "Posterior sample of shape (..., num_groups, num_classes)."
-        _check_tensor('deterministic_state', deterministic_state); _check_tensor('obs_embed', obs_embed)
+        check_tensor('deterministic_state', deterministic_state, floating=True); check_tensor('obs_embed', obs_embed, floating=True)
         if deterministic_state.shape[-1] != self.dim_deterministic:
             raise ValueError(f'`deterministic_state` must have last dimension {self.dim_deterministic}, got shape {tuple(deterministic_state.shape)}')
         if obs_embed.shape[-1] != self.dim_obs_embed:
@@ -175,7 +160,7 @@ def categorical_kl(
     prior_logits:Tensor,  # (..., groups, classes) of p
 ) -> Tensor:              # (...) KL(q || p) summed over groups
     "KL divergence between grouped categoricals, summed over the groups."
-    _check_tensor('post_logits', post_logits); _check_tensor('prior_logits', prior_logits)
+    check_tensor('post_logits', post_logits, floating=True); check_tensor('prior_logits', prior_logits, floating=True)
     if post_logits.shape != prior_logits.shape:
         raise ValueError(f'`post_logits` {tuple(post_logits.shape)} and `prior_logits` {tuple(prior_logits.shape)} must have the same shape')
     if post_logits.ndim < 2: raise ValueError(f'`post_logits` must be (..., groups, classes), got shape {tuple(post_logits.shape)}')
@@ -195,8 +180,8 @@ def kl_balance_loss(
     free_nats:float=1.,   # KL below this (summed over groups) gives no gradient
 ) -> KLLoss:              # per item; take the mean over the batch yourself
     "DreamerV3's balanced KL loss with free nats."
-    _check_number('dyn_scale', dyn_scale, minimum=0., strict=False); _check_number('rep_scale', rep_scale, minimum=0., strict=False)
-    _check_number('free_nats', free_nats, minimum=0., strict=False)
+    check_number('dyn_scale', dyn_scale, minimum=0., strict=False); check_number('rep_scale', rep_scale, minimum=0., strict=False)
+    check_number('free_nats', free_nats, minimum=0., strict=False)
     dyn = categorical_kl(post_logits.detach(), prior_logits).clamp(min=free_nats)
     rep = categorical_kl(post_logits, prior_logits.detach()).clamp(min=free_nats)
     return KLLoss(dyn_scale * dyn + rep_scale * rep, dyn, rep)
@@ -210,8 +195,8 @@ def anneal_temperature(
     kind:str='exp',          # 'exp' (geometric), 'linear' or 'cosine'
 ) -> float:
     "Temperature at `step` of a schedule from `tau_start` to `tau_end`."
-    _check_int('step', step, 0); _check_number('tau_start', tau_start, minimum=0.); _check_number('tau_end', tau_end, minimum=0.)
-    _check_int('anneal_steps', anneal_steps, 1)
+    check_int('step', step, 0); check_number('tau_start', tau_start, minimum=0.); check_number('tau_end', tau_end, minimum=0.)
+    check_int('anneal_steps', anneal_steps, 1)
     frac = min(step / anneal_steps, 1.)
     if kind == 'exp': return tau_start * (tau_end / tau_start) ** frac
     if kind == 'linear': return tau_start + (tau_end - tau_start) * frac

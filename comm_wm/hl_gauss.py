@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from einops import rearrange
 
+from .core import exists, default, check_tensor, check_int, check_number
+
 # %% auto #0
 __all__ = ['DEFAULT_SIGMA_TO_BIN_RATIO', 'DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA', 'ERF_SATURATION', 'symlog', 'symexp',
            'window_half_for', 'hl_gauss_window', 'hl_gauss_probs', 'HLGaussLossFromSupport', 'HLGaussLoss',
@@ -20,8 +22,6 @@ __all__ = ['DEFAULT_SIGMA_TO_BIN_RATIO', 'DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA',
 # %% ../nbs/04_hl_gauss.ipynb #91e98817
 DEFAULT_SIGMA_TO_BIN_RATIO = 0.75  # sigma in bin widths, as "Stop Regressing" (Farebrother et al. 2024) recommends
 DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA = 1.  # targets this many sigmas beyond the support are in range
-
-from .core import exists, default
 
 def symlog(t:Tensor) -> Tensor:
     "DreamerV3's symmetric log, `sign(t) * log(1 + |t|)`: squashes large magnitudes, keeps small ones."
@@ -32,29 +32,11 @@ def symexp(t:Tensor) -> Tensor:
     return t.sign() * torch.expm1(t.abs())
 
 # %% ../nbs/04_hl_gauss.ipynb #a19e1636
-def _check_positive(name, value, allow_none=False):
-    if value is None and allow_none: return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'`{name}` must be a positive number, got {type(value).__name__} {value!r}')
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f'`{name}` must be a finite number > 0, got {value!r}')
-
-def _check_num_bins(num_bins, minimum=2):
-    if isinstance(num_bins, bool) or not isinstance(num_bins, int):
-        raise TypeError(f'`num_bins` must be an int >= {minimum}, got {type(num_bins).__name__} {num_bins!r}')
-    if num_bins < minimum: raise ValueError(f'`num_bins` must be >= {minimum}, got {num_bins}')
-
 def _check_range(min_value, max_value):
-    for name, v in (('min_value', min_value), ('max_value', max_value)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise TypeError(f'`{name}` must be a finite number, got {v!r}')
+    check_number('min_value', min_value)
+    check_number('max_value', max_value)
     if not min_value < max_value:
         raise ValueError(f'`min_value` must be < `max_value`, got min_value={min_value} and max_value={max_value}')
-
-def _check_tensor(name, t, floating=True):
-    if not isinstance(t, Tensor): raise TypeError(f'`{name}` must be a torch.Tensor, got {type(t).__name__}')
-    if floating and not t.is_floating_point():
-        raise TypeError(f'`{name}` must be a floating point tensor, got dtype {t.dtype}')
 
 def _check_reduction(reduction):
     if reduction not in ('mean', 'sum', 'none'):
@@ -62,9 +44,16 @@ def _check_reduction(reduction):
 
 def _check_mask(mask, shape):
     if mask is None: return
-    _check_tensor('mask', mask, floating=False)
+    check_tensor('mask', mask)
     if mask.shape != shape:
         raise ValueError(f'`mask` must have the shape of `target` {tuple(shape)}, got {tuple(mask.shape)}')
+
+def _check_target(target, mask, shape, of):
+    "`target` must be a tensor of `shape`, the leading axes of the argument `of`; `mask` None or of that shape."
+    check_tensor('target', target)
+    if target.shape != shape:
+        raise ValueError(f'`target` must have shape {of}.shape[:-1] = {tuple(shape)}, got {tuple(target.shape)}')
+    _check_mask(mask, shape)
 
 def _masked_reduce(loss, mask, reduction):
     "Reduce a per-item loss; with a mask (bool or float weights) the mean divides by the mask's sum."
@@ -167,9 +156,9 @@ class HLGaussLossFromSupport(nn.Module):
         if not (support.diff() > 0).all(): raise ValueError(f'`support` must be strictly increasing, got {support.tolist()}')
         if exists(sigma) and exists(sigma_to_bin_ratio):
             raise ValueError('give either `sigma` or `sigma_to_bin_ratio`, not both')
-        _check_positive('sigma', sigma, allow_none=True)
-        _check_positive('sigma_to_bin_ratio', sigma_to_bin_ratio, allow_none=True)
-        _check_positive('eps', eps)
+        if exists(sigma): check_number('sigma', sigma, minimum=0.)
+        if exists(sigma_to_bin_ratio): check_number('sigma_to_bin_ratio', sigma_to_bin_ratio, minimum=0.)
+        check_number('eps', eps, minimum=0.)
         if not (isinstance(out_of_range_tolerance_sigma, (int, float)) and out_of_range_tolerance_sigma >= 0):
             raise ValueError(f'`out_of_range_tolerance_sigma` must be a number >= 0, got {out_of_range_tolerance_sigma!r}')
         self.transform, self.inverse_transform = _resolve_transforms(transform, inverse_transform, use_symlog)
@@ -215,7 +204,7 @@ def _prepare_target(self, target, support_min, support_max):
 @torch.no_grad()
 def _transform_to_probs(self, target:Tensor, eps:float|None=None) -> Tensor:
     "Target histogram `(..., num_bins)` of `target` `(...)` (transformed, checked and clamped first)."
-    _check_tensor('target', target, floating=False)
+    check_tensor('target', target)
     target = _prepare_target(self, target.float(), self.min_value, self.max_value)
     return hl_gauss_probs(target, self.support, self.sigma, default(eps, self.eps), self.window_half, self.even_bins)
 
@@ -253,7 +242,7 @@ class _WindowCrossEntropy(torch.autograd.Function):
         return log_probs.exp_().scatter_add_(-1, bin_index, -probs).mul_(grad.unsqueeze(-1)), None, None
 
 def _check_logits(self, logits):
-    _check_tensor('logits', logits)
+    check_tensor('logits', logits, floating=True)
     if logits.ndim < 1 or logits.shape[-1] != self.num_bins:
         raise ValueError(f'`logits` must have a last dimension of num_bins={self.num_bins}, got shape {tuple(logits.shape)}')
 
@@ -272,10 +261,7 @@ def _forward(
         return self.transform_from_logits(logits)
     reduction = default(reduction, 'mean')
     _check_reduction(reduction)
-    _check_tensor('target', target, floating=False)
-    if target.shape != logits.shape[:-1]:
-        raise ValueError(f'`target` must have shape logits.shape[:-1] = {tuple(logits.shape[:-1])}, got {tuple(target.shape)}')
-    _check_mask(mask, target.shape)
+    _check_target(target, mask, logits.shape[:-1], 'logits')
     logits = logits.float().reshape(-1, self.num_bins)
     if self.window_half is None:
         probs = self.transform_to_probs(target)
@@ -308,7 +294,7 @@ class HLGaussLoss(HLGaussLossFromSupport):
         warn_out_of_range:bool=True,              # warn when a target lies beyond the tolerance band
         out_of_range_tolerance_sigma:float=DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA, # band width in sigmas
     ):
-        _check_num_bins(num_bins)
+        check_int('num_bins', num_bins, 2)
         _check_range(min_value, max_value)
         transform_, inverse_ = _resolve_transforms(transform, inverse_transform, use_symlog)
         lo, hi = (transform_(torch.tensor(float(v))).item() if exists(transform_) else float(v) for v in (min_value, max_value))
@@ -332,7 +318,7 @@ class BinaryHLGaussLoss(nn.Module):
         clamp_to_range:bool=True,    # clamp targets into [min_value, max_value]
     ):
         super().__init__()
-        _check_positive('sigma', sigma); _check_range(min_value, max_value); _check_positive('eps', eps)
+        check_number('sigma', sigma, minimum=0.); _check_range(min_value, max_value); check_number('eps', eps, minimum=0.)
         half = (max_value - min_value) / 2.
         self.sigma, self.min_value, self.max_value, self.eps, self.clamp_to_range = float(sigma), float(min_value), float(max_value), eps, clamp_to_range
         self.register_buffer('support', torch.tensor([min_value - half, min_value + half, max_value + half]), persistent=False)
@@ -341,7 +327,7 @@ class BinaryHLGaussLoss(nn.Module):
     @torch.no_grad()
     def transform_to_probs(self, target:Tensor) -> Tensor:
         "Probability of the upper bin, `(...)`."
-        _check_tensor('target', target, floating=False)
+        check_tensor('target', target)
         target = target.float()
         lo, hi = _target_bounds(target)
         if math.isnan(lo) or math.isnan(hi): raise ValueError('`target` contains NaN')
@@ -359,10 +345,10 @@ class BinaryHLGaussLoss(nn.Module):
         reduction:str='mean',     # 'mean', 'sum' or 'none'
     ) -> Tensor:
         "Binary HL-Gauss loss, or without `target` the decoded value."
-        _check_tensor('logits', logits)
+        check_tensor('logits', logits, floating=True)
         if not exists(target): return self.transform_from_logits(logits)
         _check_reduction(reduction)
-        _check_tensor('target', target, floating=False)
+        check_tensor('target', target)
         if target.shape != logits.shape:
             raise ValueError(f'`target` must have the shape of `logits` {tuple(logits.shape)}, got {tuple(target.shape)}')
         return F.binary_cross_entropy_with_logits(logits.float(), self.transform_to_probs(target), reduction=reduction)
@@ -377,7 +363,7 @@ class RunningMeanVariance(nn.Module):
         eps:float=1e-5,         # floor of the variance when taking the std
     ):
         super().__init__()
-        _check_positive('initial_std', initial_std); _check_positive('eps', eps)
+        check_number('initial_std', initial_std, minimum=0.); check_number('eps', eps, minimum=0.)
         self.initial_std, self.eps = float(initial_std), eps
         self.register_buffer('count', torch.tensor(0., dtype=torch.float64))
         self.register_buffer('running_mean', torch.tensor(float(initial_mean), dtype=torch.float64))
@@ -394,7 +380,7 @@ class RunningMeanVariance(nn.Module):
     @torch.no_grad()
     def forward(self, values:Tensor, mask:Tensor|None=None):
         "Merge `values` (any shape; only where `mask` is true) into the statistics."
-        _check_tensor('values', values, floating=False)
+        check_tensor('values', values)
         values = values.detach().double()
         if exists(mask): _check_mask(mask, values.shape); values = values[mask.bool()]
         values = values.flatten()
@@ -429,7 +415,7 @@ class HLGaussLossFromRunningStats(nn.Module):
         eps:float=1e-10,                           # floor of the normaliser
     ):
         super().__init__()
-        _check_num_bins(num_bins); _check_positive('sigma_to_bin_ratio', sigma_to_bin_ratio); _check_positive('std_dev_range', std_dev_range)
+        check_int('num_bins', num_bins, 2); check_number('sigma_to_bin_ratio', sigma_to_bin_ratio, minimum=0.); check_number('std_dev_range', std_dev_range, minimum=0.)
         if num_bins < 2 * std_dev_range: raise ValueError(f'`num_bins` must be >= 2 * std_dev_range = {2 * std_dev_range}, got {num_bins}')
         self.running_stats = RunningMeanVariance(**default(running_stats_kwargs, {}))
         self.transform, self.inverse_transform = _resolve_transforms(transform, inverse_transform, use_symlog)
@@ -455,7 +441,7 @@ class HLGaussLossFromRunningStats(nn.Module):
     ) -> Tensor:
         "Update the statistics (in training, with targets), then HL-Gauss loss or decoded value."
         if exists(target) and self.training and not default(freeze_stats, self.freeze_stats):
-            _check_tensor('target', target, floating=False)
+            check_tensor('target', target)
             self.running_stats(self.transform(target) if exists(self.transform) else target, mask=mask)
         support, sigma = self.current_support()
         self.hl_gauss_loss = HLGaussLossFromSupport(support, sigma=sigma, eps=self.eps, clamp_to_range=self.clamp_to_range,
@@ -481,7 +467,7 @@ class HLGaussLayer(nn.Module):
         aux_regress_loss_weight:float=0.,          # weight of an extra regression loss on the decoded value
     ):
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1: raise ValueError(f'`dim` must be a positive int, got {dim!r}')
+        check_int('dim', dim)
         if exists(hl_gauss_loss) and exists(hl_gauss_loss_running_stats):
             raise ValueError('give `hl_gauss_loss` or `hl_gauss_loss_running_stats`, not both')
         if not (use_regression or exists(hl_gauss_loss) or exists(hl_gauss_loss_running_stats)):
@@ -510,15 +496,12 @@ class HLGaussLayer(nn.Module):
         reduction:str='mean',           # 'mean', 'sum' or 'none'
     ):
         "Value `(...)` without `target`; loss with it."
-        _check_tensor('embed', embed)
+        check_tensor('embed', embed, floating=True)
         if embed.ndim < 1 or embed.shape[-1] != self.dim:
             raise ValueError(f'`embed` must have a last dimension of dim={self.dim}, got shape {tuple(embed.shape)}')
         _check_reduction(reduction)
         if exists(target):
-            _check_tensor('target', target, floating=False)
-            if target.shape != embed.shape[:-1]:
-                raise ValueError(f'`target` must have shape embed.shape[:-1] = {tuple(embed.shape[:-1])}, got {tuple(target.shape)}')
-            _check_mask(mask, target.shape)
+            _check_target(target, mask, embed.shape[:-1], 'embed')
         out = self.to_pred(self.network(self.norm(embed)))
         if not self.use_classification:
             value = rearrange(self.regress_activation(out), '... 1 -> ...')
