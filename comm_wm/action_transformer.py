@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from einops import rearrange, repeat
 
+from .core import exists, default, check_tensor, check_int
 from .hl_gauss import HLGaussLoss
 
 # %% auto #0
@@ -19,19 +20,6 @@ __all__ = ['LOG_STD_MIN', 'LOG_STD_MAX', 'create_padding_mask', 'KVCache', 'Atte
            'ActionPredictionLoss']
 
 # %% ../nbs/05_action_transformer.ipynb #9c8753f9
-from .core import exists, default
-
-def _check(name, x, shape, kind=None):
-    "Raise unless `x` (argument `name`) is a tensor of `shape` (None: any size) and dtype `kind` ('int', 'float', 'bool')."
-    if not isinstance(x, Tensor): raise TypeError(f'{name}: expected a torch.Tensor, got {type(x).__name__}')
-    if x.ndim != len(shape) or any(exists(s) and s != d for s, d in zip(shape, x.shape)):
-        want = '(' + ', '.join('?' if s is None else str(s) for s in shape) + (',)' if len(shape) == 1 else ')')
-        raise ValueError(f'{name}: expected shape {want}, got {tuple(x.shape)}')
-    if kind == 'int' and (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool):
-        raise TypeError(f'{name}: expected an integer tensor, got {x.dtype}')
-    if kind == 'float' and not x.is_floating_point(): raise TypeError(f'{name}: expected a floating-point tensor, got {x.dtype}')
-    if kind == 'bool' and x.dtype != torch.bool: raise TypeError(f'{name}: expected a bool tensor, got {x.dtype}')
-
 def _check_range(name, x, lo, hi, where=None):
     "Raise unless lo <= x < hi (at the elements where `where` is True)."
     bad = (x < lo) | (x >= hi)
@@ -43,9 +31,8 @@ def create_padding_mask(
     max_len:int,     # padded length T
 ) -> Tensor:         # (..., T) bool, True at valid steps (step < length)
     "Boolean mask of the valid (not padded) steps of right-padded sequences."
-    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 0:
-        raise ValueError(f'max_len: expected an int >= 0, got {max_len!r}')
-    _check('seq_lens', seq_lens, (None,) * getattr(seq_lens, 'ndim', 0), 'int')
+    check_int('max_len', max_len, 0)
+    check_tensor('seq_lens', seq_lens, shape=(None,) * getattr(seq_lens, 'ndim', 0), dtype_kind='int')
     _check_range('seq_lens', seq_lens, 0, max_len + 1)
     return torch.arange(max_len, device=seq_lens.device) < seq_lens.unsqueeze(-1)
 
@@ -98,6 +85,7 @@ class Attention(nn.Module):
                 layer:int=0,              # which of the cache's layers is this module's
                 queries:slice|None=None,  # compute outputs only for these of the n tokens
                ) -> Tensor:               # (b, n_queries, d)
+        "Attend from the `queries` tokens of `x` to every token so far (the cached ones and `x`)."
         q, k, v = rearrange(self.to_qkv(x), 'b n (qkv h d) -> qkv b h n d', qkv=3, h=self.heads)
         n_past = 0
         if exists(cache): n_past, k, v = cache.length, *cache.append(layer, k, v)
@@ -138,6 +126,7 @@ class Block(nn.Module):
                 layer:int=0,                   # index of this block in the cache
                 queries:slice|None=None,       # slots to compute outputs for (the last layer)
                ) -> Tensor:                    # (b, a, n_queries, d)
+        "Attention over each agent's tokens in time, then across agents at each slot, then feed-forward."
         b, a = x.shape[:2]
         h = self.time_attn(rearrange(self.time_norm(x), 'b a n d -> (b a) n d'), causal=True,
                            cache=cache, layer=layer, queries=queries)
@@ -167,9 +156,8 @@ class _InterleavedCore(nn.Module):
         super().__init__()
         for n, v in dict(state_dim=state_dim, action_dim=action_dim, embed_dim=embed_dim, num_layers=num_layers,
                          num_heads=num_heads, hidden_dim=hidden_dim, max_seq_len=max_seq_len).items():
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f'{n}: expected a positive int, got {v!r}')
-        if exists(value_bins) and (not isinstance(value_bins, int) or value_bins < 2):
-            raise ValueError(f'value_bins: expected None or an int >= 2, got {value_bins!r}')
+            check_int(n, v)
+        if exists(value_bins): check_int('value_bins', value_bins, 2)
         self.state_dim, self.action_dim, self.embed_dim = state_dim, action_dim, embed_dim
         self.max_seq_len, self.discrete_actions, self.value_bins = max_seq_len, discrete_actions, value_bins
         self.state_embed = nn.Linear(state_dim, embed_dim)
@@ -182,26 +170,26 @@ class _InterleavedCore(nn.Module):
 
     # --- input checks ---
     def _check_states(self, states, ndim):
-        _check('states', states, (None,) * (ndim - 1) + (self.state_dim,), 'float')
+        check_tensor('states', states, shape=(None,) * (ndim - 1) + (self.state_dim,), dtype_kind='float')
         if states.shape[-2] > self.max_seq_len:
             raise ValueError(f'states: expected at most max_seq_len={self.max_seq_len} steps, got {states.shape[-2]}')
         return states.shape[:-1]
 
     def _check_actions(self, name, actions, shape, valid=None):
         if self.discrete_actions:
-            _check(name, actions, shape, 'int')
+            check_tensor(name, actions, shape=shape, dtype_kind='int')
             _check_range(name, actions, 0, self.action_dim, valid)
-        else: _check(name, actions, (*shape, self.action_dim), 'float')
+        else: check_tensor(name, actions, shape=(*shape, self.action_dim), dtype_kind='float')
 
     def _check_seq_lens(self, seq_lens, shape, t):
-        _check('seq_lens', seq_lens, shape, 'int')
+        check_tensor('seq_lens', seq_lens, shape=shape, dtype_kind='int')
         _check_range('seq_lens', seq_lens, 0, t + 1)
         return create_padding_mask(seq_lens, t)
 
     def _check_action_mask(self, action_mask, shape):
         if exists(action_mask):
             if not self.discrete_actions: raise ValueError('action_mask: only discrete actions can be masked')
-            _check('action_mask', action_mask, (*shape, self.action_dim), 'bool')
+            check_tensor('action_mask', action_mask, shape=(*shape, self.action_dim), dtype_kind='bool')
 
     # --- tokens, trunk, heads ---
     def _tokens(self, states, actions, valid, action_bias=None):
@@ -306,7 +294,7 @@ class ActionTransformer(_InterleavedCore):
              action_mask:Tensor|None=None,   # (B, action_dim) bool, True = allowed
             ) -> tuple:                      # (action_preds (B, ...), values (B,), new cache)
         "One step of incremental decoding: the same outputs as `forward` at step t, in O(t) instead of O(t^2)."
-        _check('states', states, (None, self.state_dim), 'float')
+        check_tensor('states', states, shape=(None, self.state_dim), dtype_kind='float')
         b = states.shape[0]
         if exists(prev_actions): self._check_actions('prev_actions', prev_actions, (b,))
         self._check_action_mask(action_mask, (b,))
@@ -345,17 +333,16 @@ class MultiAgentTransformer(_InterleavedCore):
                 ):
         super().__init__(state_dim, action_dim, embed_dim, num_layers, num_heads, hidden_dim, max_seq_len,
                          discrete_actions, across_agents=True, dropout=dropout, value_bins=value_bins)
-        if isinstance(max_num_agents, bool) or not isinstance(max_num_agents, int) or max_num_agents < 1:
-            raise ValueError(f'max_num_agents: expected a positive int, got {max_num_agents!r}')
+        check_int('max_num_agents', max_num_agents)
         self.max_num_agents = max_num_agents
         self.agent_embed = nn.Embedding(max_num_agents, embed_dim)
 
     def _check_agents(self, agent_ids, agent_mask, b, a, device):
         if a > self.max_num_agents: raise ValueError(f'states: expected at most max_num_agents={self.max_num_agents} agents, got {a}')
-        _check('agent_ids', agent_ids, (b, a), 'int')
+        check_tensor('agent_ids', agent_ids, shape=(b, a), dtype_kind='int')
         _check_range('agent_ids', agent_ids, 0, self.max_num_agents)
         if not exists(agent_mask): return torch.ones(b, a, dtype=torch.bool, device=device)
-        _check('agent_mask', agent_mask, (b, a), 'bool')
+        check_tensor('agent_mask', agent_mask, shape=(b, a), dtype_kind='bool')
         return agent_mask
 
     def forward(self,
@@ -391,7 +378,7 @@ class MultiAgentTransformer(_InterleavedCore):
              action_mask:Tensor|None=None,   # (B, agents, action_dim) bool, True = allowed
             ) -> tuple:                      # (action_preds (B, agents, ...), values (B, agents), new cache)
         "One step of incremental decoding for all agents; equals `forward` at step t."
-        _check('states', states, (None, None, self.state_dim), 'float')
+        check_tensor('states', states, shape=(None, None, self.state_dim), dtype_kind='float')
         b, a = states.shape[:2]
         agent_mask = self._check_agents(agent_ids, agent_mask, b, a, states.device)
         if exists(prev_actions): self._check_actions('prev_actions', prev_actions, (b, a), agent_mask)
@@ -432,8 +419,7 @@ class HierarchicalTransformer(_InterleavedCore):
                 ):
         super().__init__(state_dim, action_dim, embed_dim, num_layers, num_heads, hidden_dim, max_seq_len,
                          discrete_actions, across_agents=False, dropout=dropout)
-        if isinstance(num_options, bool) or not isinstance(num_options, int) or num_options < 1:
-            raise ValueError(f'num_options: expected a positive int, got {num_options!r}')
+        check_int('num_options', num_options)
         self.num_options = num_options
         self.option_token = nn.Embedding(num_options, embed_dim)  # o_t rides on the action token of step t
         self.option_query = nn.Embedding(num_options, embed_dim)  # conditions the action and termination heads
@@ -453,7 +439,7 @@ class HierarchicalTransformer(_InterleavedCore):
         b, t = self._check_states(states, 3)
         valid = self._check_seq_lens(seq_lens, (b,), t) if exists(seq_lens) else states.new_ones(b, t, dtype=torch.bool)
         self._check_actions('actions', actions, (b, t), valid)
-        _check('options', options, (b,) if getattr(options, 'ndim', 0) == 1 else (b, t), 'int')
+        check_tensor('options', options, shape=(b,) if getattr(options, 'ndim', 0) == 1 else (b, t), dtype_kind='int')
         if options.ndim == 1: options = repeat(options, 'b -> b t', t=t)
         _check_range('options', options, 0, self.num_options, valid)
         self._check_action_mask(action_mask, (b, t))
@@ -479,7 +465,7 @@ class ActionPredictionLoss(nn.Module):
     @staticmethod
     def _mask(mask, lead):
         if not exists(mask): return None
-        if not isinstance(mask, Tensor): raise TypeError(f'mask: expected a torch.Tensor, got {type(mask).__name__}')
+        check_tensor('mask', mask)
         if tuple(mask.shape) != tuple(lead):
             raise ValueError(f'mask: expected shape {tuple(lead)} (the leading axes of the predictions), got {tuple(mask.shape)}')
         if mask.dtype != torch.bool:
@@ -493,8 +479,8 @@ class ActionPredictionLoss(nn.Module):
                              mask:Tensor|None=None,   # (...) True = valid
                             ) -> Tensor:              # scalar: mean cross-entropy over valid elements
         "Cross-entropy of the logits against the targets, averaged over valid elements."
-        _check('preds', preds, (None,) * max(getattr(preds, 'ndim', 0), 2), 'float')
-        _check('targets', targets, tuple(preds.shape[:-1]), 'int')
+        check_tensor('preds', preds, shape=(None,) * max(getattr(preds, 'ndim', 0), 2), dtype_kind='float')
+        check_tensor('targets', targets, shape=tuple(preds.shape[:-1]), dtype_kind='int')
         mask = self._mask(mask, preds.shape[:-1])
         if exists(mask): preds, targets = preds[mask], targets[mask]
         _check_range('targets', targets, 0, preds.shape[-1])
@@ -507,10 +493,10 @@ class ActionPredictionLoss(nn.Module):
                                mask:Tensor|None=None,  # (...) True = valid
                               ) -> Tensor:             # scalar: mean Gaussian NLL over valid elements
         "Gaussian negative log-likelihood (summed over action dims), averaged over valid elements."
-        _check('preds', preds, (None,) * max(getattr(preds, 'ndim', 0), 2), 'float')
+        check_tensor('preds', preds, shape=(None,) * max(getattr(preds, 'ndim', 0), 2), dtype_kind='float')
         if preds.shape[-1] % 2: raise ValueError(f'preds: expected a last axis of 2 * action_dim (mean, log-std), got {preds.shape[-1]}')
         mean, log_std = preds.chunk(2, dim=-1)
-        _check('targets', targets, tuple(mean.shape), 'float')
+        check_tensor('targets', targets, shape=tuple(mean.shape), dtype_kind='float')
         mask = self._mask(mask, preds.shape[:-1])
         if exists(mask): mean, log_std, targets = mean[mask], log_std[mask], targets[mask]
         nll = 0.5 * ((targets - mean) * torch.exp(-log_std)) ** 2 + log_std + 0.5 * math.log(2 * math.pi)
@@ -522,11 +508,11 @@ class ActionPredictionLoss(nn.Module):
                    mask:Tensor|None=None,  # (...) True = valid
                   ) -> Tensor:             # scalar: mean loss over valid elements
         "MSE (or HL-Gauss) value loss averaged over valid elements."
-        _check('values', values, (None,) * getattr(values, 'ndim', 0), 'float')
+        check_tensor('values', values, shape=(None,) * getattr(values, 'ndim', 0), dtype_kind='float')
         lead = values.shape[:-1] if exists(self.hl_gauss) else values.shape
         if exists(self.hl_gauss) and (values.ndim < 1 or values.shape[-1] != self.hl_gauss.num_bins):
             raise ValueError(f'values: expected HL-Gauss logits (..., {self.hl_gauss.num_bins}), got {tuple(values.shape)}')
-        _check('targets', targets, tuple(lead), 'float')
+        check_tensor('targets', targets, shape=tuple(lead), dtype_kind='float')
         mask = self._mask(mask, lead)
         if exists(mask): values, targets = values[mask], targets[mask]
         if not exists(self.hl_gauss): return F.mse_loss(values, targets, reduction='sum') / max(targets.numel(), 1)

@@ -15,18 +15,13 @@ from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
 from .config import ConfigBase, atomic_write
-from .core import NUM_OBJECT_TYPES, VIEW_SIZE
-from .env import EnvConfig, GridWorld, NUM_ACTIONS, view_to_message
+from .core import NUM_OBJECT_TYPES, VIEW_SIZE, exists, default, check_tensor, check_int
+from .messages import view_to_message
+from .env import EnvConfig, GridWorld, NUM_ACTIONS
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
 
 # %% auto #0
 __all__ = ['collect_demos', 'StepEncoder', 'BCConfig', 'BCModel', 'demo_batch', 'train_bc', 'BCPolicy', 'save_bc', 'load_bc']
-
-# %% ../nbs/21_bc.ipynb #a5a11ae4
-from .core import exists, default
-
-def _positive_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f'{name}: expected an int >= 1, got {v!r}')
 
 # %% ../nbs/21_bc.ipynb #ee10a0e2
 def collect_demos(env_cfg:EnvConfig|None=None,      # the task (autoreset and RGB are turned off; seed is overridden)
@@ -40,7 +35,7 @@ def collect_demos(env_cfg:EnvConfig|None=None,      # the task (autoreset and RG
     "Episodes of the noisy oracle (or of `policy`) with the oracle's action as the label at every step."
     cfg = default(env_cfg, EnvConfig())
     if not isinstance(cfg, EnvConfig): raise TypeError(f'env_cfg: expected an EnvConfig, got {type(cfg).__name__}')
-    _positive_int('num_episodes', num_episodes); _positive_int('batch_size', batch_size)
+    check_int('num_episodes', num_episodes); check_int('batch_size', batch_size)
     epsilons = tuple(float(e) for e in epsilons)
     if not epsilons or any(not 0 <= e <= 1 for e in epsilons): raise ValueError(f'epsilons: expected values in [0, 1], got {epsilons}')
     if exists(policy) and not (callable(getattr(policy, 'reset', None)) and callable(getattr(policy, 'act', None))):
@@ -100,8 +95,7 @@ class StepEncoder(nn.Module):
                 position:Tensor,  # (..., 2) absolute (row, col)
                ) -> Tensor:       # (..., state_dim)
         message = view_to_message(view)   # checks the view; (..., 5, 7, 7)
-        if not isinstance(position, Tensor) or position.is_floating_point() or position.dtype == torch.bool:
-            raise TypeError(f'position: expected an integer tensor, got {getattr(position, "dtype", type(position).__name__)}')
+        check_tensor('position', position, dtype_kind='int')
         if tuple(position.shape) != (*view.shape[:-2], 2):
             raise ValueError(f'position: expected shape {(*view.shape[:-2], 2)} (the view\'s leading axes, 2), got {tuple(position.shape)}')
         if position.numel() and (position.min() < 0 or position.max() >= self.grid_size):
@@ -138,9 +132,8 @@ class BCConfig(ConfigBase):
         "Raise a `ValueError` naming the first field out of range."
         for n in ('state_dim', 'encoder_dim', 'embed_dim', 'num_layers', 'num_heads', 'hidden_dim', 'episodes', 'steps',
                   'batch_size', 'dagger_episodes', 'num_threads'):
-            _positive_int(n, getattr(self, n))
-        for n in ('dagger_rounds', 'dagger_steps'):
-            if getattr(self, n) < 0: raise ValueError(f'{n}: expected an int >= 0, got {getattr(self, n)!r}')
+            check_int(n, getattr(self, n))
+        for n in ('dagger_rounds', 'dagger_steps'): check_int(n, getattr(self, n), 0)
         if self.embed_dim % self.num_heads: raise ValueError(f'embed_dim: expected a multiple of num_heads={self.num_heads}, got {self.embed_dim}')
         if not self.epsilons or any(not 0 <= e <= 1 for e in self.epsilons): raise ValueError(f'epsilons: expected values in [0, 1], got {list(self.epsilons)}')
         if not 0 <= self.dropout < 1: raise ValueError(f'dropout: expected a value in [0, 1), got {self.dropout}')
