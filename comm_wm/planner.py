@@ -16,11 +16,12 @@ from .config import ConfigBase
 
 # %% auto #0
 __all__ = ['MODES', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem', 'PlannerConfig',
-           'blocked_to_stay', 'LatentRollout', 'CommPlanner', 'message_bits', 'bits_per_episode']
+           'DistanceObjective', 'GoalLatentObjective', 'make_objective', 'CandidateCost', 'CommPlanner',
+           'bits_per_episode']
 
 # %% ../nbs/19_planner.ipynb #6b03fb20
 from .core import exists, default
-
+from .messages import MessageKind, GridMessage, partner_of
 
 # %% ../nbs/19_planner.ipynb #2349ce03
 @dataclass
@@ -144,9 +145,8 @@ class PlannerConfig(ConfigBase):
     cost: str = 'distance'            # 'distance' (predicted BFS distance) or 'goal_latent'
     discount: float = 1.0             # gamma of the summed cost
     partner_weight: float = 0.0       # weight of the partner's predicted distance (see above)
-    send_position: bool = True        # messages carry the sender's position
     stay_action: int = 0              # the partner's assumed action inside the horizon
-    imagine_in_horizon: bool = True   # roll the partner inside the horizon (imagined/full); False: hold h^j_0 (~2.5x cheaper)
+    imagine_in_horizon: bool = True   # roll the partner inside the horizon (imagined/full); False: hold h^j_0
     stay_when_blocked: bool = True    # moves the model's blocked head calls blocked become stay_action (see above)
     cem: CEMConfig = field(default_factory=CEMConfig)
 
@@ -156,77 +156,101 @@ class PlannerConfig(ConfigBase):
         if not 0 < self.discount <= 1: raise ValueError(f'discount must be in (0, 1], got {self.discount}')
         if isinstance(self.cem, dict): self.cem = CEMConfig(**self.cem)
 
-# %% ../nbs/19_planner.ipynb #4746073e
-def blocked_to_stay(model, # has blocked(z, action) -> (B,) logits that the action leaves the position unchanged
-                    z: torch.Tensor, # (B, D) latents the actions are taken from
-                    action: torch.Tensor, # (B,) int64 actions
-                    stay_action: int = 0,
-                   ) -> torch.Tensor: # (B,) the actions, with those predicted blocked replaced by stay_action
-    "Replace each action the model predicts to be blocked from `z` by `stay_action`."
-    is_blocked = model.blocked(z, action) > 0
-    return torch.where(is_blocked, torch.full_like(action, stay_action), action)
+# %% ../nbs/19_planner.ipynb #6d8cb5c9
+class DistanceObjective:
+    "Sum over the horizon of the predicted distance to the goal, gamma^k d(z^i_{k+1}, h^j_{k+1})."
+    def __init__(self, model, # has distance(z, h_other)
+                 discount:float=1., # gamma
+                 partner_weight:float=0.): # weight of the rolled partner's own predicted distance (see above)
+        self.model, self.discount, self.partner_weight = model, discount, partner_weight
 
-# %% ../nbs/19_planner.ipynb #202aee15
-class LatentRollout:
-    "Cost of action sequences imagined in a world model, for a batch of problems (one decision)."
+    def __call__(self, rolled, # `Rollout` of one agent (N, H, D) or of a pair (N, H, 2, D)
+                 goal=None, # unused (the distance head knows the goal)
+                ) -> torch.Tensor: # (N,) costs
+        pair = rolled.latents.ndim == 4
+        cost = torch.zeros(rolled.latents.shape[0], device=rolled.latents.device)
+        for k in range(rolled.latents.shape[1]):
+            z, heard = (rolled.latents[:, k, 0], rolled.heard[:, k, 0]) if pair else (rolled.latents[:, k],
+                                                                                       rolled.heard[:, k])
+            step = self.model.distance(z.contiguous(), heard.contiguous())
+            if pair and self.partner_weight:
+                partner_distance = self.model.distance(rolled.latents[:, k, 1].contiguous(),
+                                                       rolled.heard[:, k, 1].contiguous())
+                step = step + self.partner_weight * partner_distance
+            cost = cost + self.discount ** k * step
+        return cost
+
+class GoalLatentObjective:
+    "Sum over the horizon of the squared latent distance to an encoded goal view, gamma^k |z_{k+1} - z_goal|^2 / D."
+    def __init__(self, discount:float=1.): self.discount = discount
+
+    def __call__(self, rolled, goal): # goal (N, D) encoded goal views -> (N,) costs
+        if goal is None:
+            raise ValueError('goal: GoalLatentObjective needs the encoded goal view (CommPlanner.reset(z_goal=...))')
+        latents = rolled.latents[:, :, 0] if rolled.latents.ndim == 4 else rolled.latents
+        cost = torch.zeros(latents.shape[0], device=latents.device)
+        for k in range(latents.shape[1]):
+            cost = cost + self.discount ** k * (latents[:, k].contiguous() - goal).pow(2).mean(-1)
+        return cost
+
+def make_objective(model, cfg:PlannerConfig):
+    "The objective `cfg.cost` names."
+    if cfg.cost == 'goal_latent': return GoalLatentObjective(cfg.discount)
+    return DistanceObjective(model, cfg.discount, cfg.partner_weight)
+
+# %% ../nbs/19_planner.ipynb #b2063780
+class CandidateCost:
+    "Cost of candidate action sequences for a batch of problems (one decision): rollout, then objective."
     def __init__(self, model, # the WorldModel
+                 objective, # called as objective(rollout, goal) -> (N,) costs
                  z_self, # (B, D) my latent now
                  h_partner, # (B, Dm) the partner's message latent at the plan's start
                  z_partner=None, # (B, D) the partner's latent, rolled in the horizon (imagined/full) or None
                  h_self=None, # (B, Dm) my real message latent now (needed with z_partner)
-                 z_goal=None, # (B, D) encoded goal view, for cost='goal_latent'
-                 cfg: PlannerConfig = PlannerConfig()):
-        if exists(z_partner) and not exists(h_self): raise ValueError('h_self is needed when z_partner is given')
-        if cfg.cost == 'goal_latent' and not exists(z_goal): raise ValueError("z_goal is needed for cost='goal_latent'")
-        self.model, self.cfg = model, cfg
-        self.z_self, self.h_partner, self.z_partner, self.h_self, self.z_goal = z_self, h_partner, z_partner, h_self, z_goal
-
-    def step_cost(self, z, h_other, rows_goal):
-        if self.cfg.cost == 'goal_latent': return (z - rows_goal).pow(2).mean(-1)
-        return self.model.distance(z, h_other)
+                 z_goal=None, # (B, D) encoded goal view, for GoalLatentObjective
+                 stay_action:int|None=0, # the partner's assumed action, and the blocked-move rule's (None: no rule)
+                 blocked_rule:bool=True): # apply the blocked-move rule in the rollout
+        if exists(z_partner) and not exists(h_self): raise ValueError('h_self: needed when z_partner is given')
+        self.model, self.objective = model, objective
+        self.start = (z_self, h_partner, z_partner, h_self, z_goal)
+        self.partner_action, self.rule = stay_action, stay_action if blocked_rule else None
 
     def __call__(self, actions, # (b, N, H) candidate sequences of the problems `rows`
                  rows: slice = slice(None)):
-        b, n, h = actions.shape
+        b, n, _ = actions.shape
         expand = lambda x: repeat(x[rows], 'b ... -> (b n) ...', n=n) if exists(x) else None
-        z, h_j, z_j, h_i, z_goal = map(expand, (self.z_self, self.h_partner, self.z_partner, self.h_self, self.z_goal))
-        acts = rearrange(actions, 'b n h -> h (b n)')
-        partner_act = torch.full_like(acts[0], self.cfg.stay_action)
-        cost = torch.zeros(b * n, device=z.device)
-        for k in range(h):
-            a_k = blocked_to_stay(self.model, z, acts[k], self.cfg.stay_action) if self.cfg.stay_when_blocked else acts[k]
-            z = self.model.next(z, a_k, h_j)                         # z^i_{k+1} = f(z^i_k, a^i_k, h^j_k)
-            if exists(z_j):
-                z_j = self.model.next(z_j, partner_act, h_i)         # z^j_{k+1} = f(z^j_k, a^j_k, h^i_k)
-                h_j = self.model.message_from_obs(z_j)               # h^j_{k+1} = msgPred(z^j_{k+1})
-                h_i = self.model.message_from_obs(z)                 # h^i_{k+1} = msgPred(z^i_{k+1})
-            step = self.step_cost(z, h_j, z_goal)
-            if exists(z_j) and self.cfg.partner_weight: step = step + self.cfg.partner_weight * self.model.distance(z_j, h_i)
-            cost = cost + self.cfg.discount ** k * step
-        return rearrange(cost, '(b n) -> b n', n=n)
+        z, h_j, z_j, h_i, z_goal = map(expand, self.start)
+        acts = rearrange(actions, 'b n h -> (b n) h')
+        if exists(z_j):      # the pair: me under the candidate, the partner assumed to stay
+            pair_actions = torch.stack([acts, torch.full_like(acts, self.partner_action)], -1)
+            rolled = self.model.rollout((z, z_j), pair_actions, (h_j, h_i), stay_action=self.rule)
+        else: rolled = self.model.rollout(z, acts, h_j, stay_action=self.rule)
+        return rearrange(self.objective(rolled, z_goal), '(b n) -> b n', n=n)
 
 # %% ../nbs/19_planner.ipynb #e53f8ed9
-def _partner(x): # (B, 2, ...) -> the other agent's entry, same shape
-    return x.flip(1)
-
 def _rows(x): return rearrange(x, 'b a ... -> (b a) ...')
+def _agents(x): return rearrange(x, '(b a) ... -> b a ...', a=2)
 
 class CommPlanner:
     "Decentralised latent-space CEM for two agents with a communication mode (see `MODES`)."
     def __init__(self, model, # the WorldModel (see the interface above)
                  num_actions: int, # A actions of the environment
-                 cfg: PlannerConfig = PlannerConfig()):
+                 cfg: PlannerConfig = PlannerConfig(),
+                 message_kind: MessageKind | None = None): # how messages are encoded (default: `GridMessage()`)
         if cfg.stay_when_blocked and not hasattr(model, 'blocked'):
             raise ValueError(f'model: stay_when_blocked=True needs a blocked(z) head, {type(model).__name__} has none '
                              '(train a comm_wm.jepa.WorldModel, or set PlannerConfig.stay_when_blocked=False)')
         self.model, self.num_actions, self.cfg = model, num_actions, cfg
+        self.message_kind = default(message_kind, GridMessage())
+        self.objective = make_objective(model, cfg)
         self.decision_seconds = []
 
-    def _msg(self, obs):
+    def _messages(self, obs):
         "My message latent and the partner's real message latent, both (B*2, Dm)."
-        pos = obs['position'] if self.cfg.send_position else None
-        h = self.model.encode_message(_rows(obs['message']).float(), _rows(pos) if exists(pos) else None)
-        return h, _rows(_partner(rearrange(h, '(b a) d -> b a d', a=2)))
+        sent = {k: _rows(v) for k, v in obs.items() if k in ('view', 'message', 'position')}
+        inputs = self.message_kind.encoder_inputs(sent)
+        h = self.model.encode_message(**inputs)
+        return h, _rows(partner_of(_agents(h), agent_dim=1))
 
     @torch.inference_mode()
     def reset(self, obs, # observation dict at t = 0, leading dims (B, 2)
@@ -234,17 +258,52 @@ class CommPlanner:
              ):
         "Start new episodes: receive the t = 0 messages, initialise the partner beliefs."
         b, a = obs['position'].shape[:2]
-        if a != 2: raise ValueError(f'CommPlanner plans for 2 agents, observation has {a}')
+        if a != 2: raise ValueError(f'obs: CommPlanner plans for 2 agents, the observation has {a}')
         self.b, self.t = b, 0
         self.generator = torch.Generator().manual_seed(self.cfg.cem.seed)
-        self.probs, self.best = None, None
+        self.probs, self.best, self.last_actions = None, None, None
         self.z_goal = _rows(z_goal) if exists(z_goal) else None
-        h_self, h_partner = self._msg(obs)
-        self.h_first = h_partner                                         # h^j_0, used by 'first'
+        h_self, h_partner = self._messages(obs)
+        self.first_message = h_partner                                   # h^j_0, used by 'first'
         self.belief = self.model.obs_from_message(h_partner)            # z^j_0 = obsPred(h^j_0)
-        self.h_self_prev = h_self
-        self.last_actions = None
-        self.imagined_h = h_partner                                      # h^j_t as the planner sees it
+        self.my_last_message = h_self
+        self.partner_message = h_partner                                 # h^j_t the last plan used
+
+    def _hear_actions(self, prev_actions):
+        "imagined: z^j_t = f(z^j_{t-1}, a^j_{t-1}, msgEnc(m^i_{t-1})), with the partner's shared action."
+        if self.cfg.mode != 'imagined': return
+        partner_actions = _rows(partner_of(prev_actions, agent_dim=1))
+        rule = self.cfg.stay_action if self.cfg.stay_when_blocked else None
+        self.belief = self.model.rollout(self.belief, partner_actions[:, None], self.my_last_message,
+                                         stay_action=rule).latents[:, 0]
+
+    def _partner_now(self, n, heard):
+        "What stands for the partner at the plan's start: its message latent h^j and, when rolled, its latent z^j."
+        mode, m = self.cfg.mode, self.model
+        if mode == 'none': return m.no_message(n), None
+        if mode == 'first': return self.first_message, None
+        if mode == 'full': return heard, m.obs_from_message(heard)
+        return (self.first_message if self.t == 0 else m.message_from_obs(self.belief)), self.belief
+
+    def _plan(self, cost, n, device, active):
+        "One CEM decision for the problems of the active worlds, warm-started from the last plan: (n,) first actions."
+        h, a = self.cfg.cem.horizon, self.num_actions
+        if exists(self.probs): probs, best = shift_plan(self.probs, self.best)
+        else: probs, best = torch.full((n, h, a), 1 / a, device=device), None
+        rows = None if active is None else repeat(active.to(device), 'b -> (b a)', a=2).nonzero().squeeze(1)
+        if rows is None:
+            res = discrete_cem(cost, n, a, self.cfg.cem, probs, best, self.generator)
+            self.probs, self.best, self.last_result = res.probs, res.best_actions, res
+            return res.best_actions[:, 0]
+        res = discrete_cem(cost, len(rows), a, self.cfg.cem, probs[rows], best[rows] if exists(best) else None,
+                           self.generator)
+        best = default(best, torch.zeros(n, h, dtype=torch.long, device=device)).clone()
+        probs = probs.clone()
+        probs[rows], best[rows] = res.probs, res.best_actions
+        first = torch.zeros(n, dtype=torch.long, device=device)
+        first[rows] = res.best_actions[:, 0]
+        self.probs, self.best, self.last_result = probs, best, res
+        return first
 
     @torch.inference_mode()
     def act(self, obs, # observation dict at time t, leading dims (B, 2)
@@ -252,58 +311,38 @@ class CommPlanner:
             active=None, # (B,) bool worlds still playing; finished ones are not planned (they get action 0)
            ) -> torch.Tensor: # (B, 2) actions
         "Plan for every agent of every environment and return the first action of each best sequence."
-        start = time.perf_counter()
-        cfg, m = self.cfg, self.model
-        if self.t > 0:
-            prev_actions = default(prev_actions, self.last_actions)
-            a_partner = _rows(_partner(prev_actions))
-            if cfg.mode == 'imagined':                                   # z^j_t = f(z^j_{t-1}, a^j_{t-1}, msgEnc(m^i_{t-1}))
-                if cfg.stay_when_blocked: a_partner = blocked_to_stay(m, self.belief, a_partner, cfg.stay_action)
-                self.belief = m.next(self.belief, a_partner, self.h_self_prev)
+        start, cfg, m = time.perf_counter(), self.cfg, self.model
+        # 1. hear the actions taken at t-1 (shared): the imagined partner belief steps with the partner's
+        if self.t > 0: self._hear_actions(default(prev_actions, self.last_actions))
+        # 2. my latent now; 3. the real messages, when this mode receives them
         z_self = m.encode(_rows(obs[getattr(m, 'obs_key', 'rgb')]), _rows(obs['position']))
-        need_msg = cfg.mode in ('full', 'imagined')
-        h_self, h_real = self._msg(obs) if (need_msg or self.t == 0) else (None, None)
-        z_partner = None
-        if cfg.mode == 'none': h_partner = m.no_message(z_self.shape[0])
-        elif cfg.mode == 'first': h_partner = self.h_first
-        elif cfg.mode == 'full':
-            h_partner = h_real; z_partner = m.obs_from_message(h_real)
-        else:
-            h_partner = self.h_first if self.t == 0 else m.message_from_obs(self.belief)
-            z_partner = self.belief
-        self.imagined_h = h_partner
+        receives = cfg.mode in ('full', 'imagined') or self.t == 0
+        h_self, heard = self._messages(obs) if receives else (None, None)
+        # 4. the partner at the plan's start (held through the horizon unless imagine_in_horizon)
+        h_partner, z_partner = self._partner_now(z_self.shape[0], heard)
+        self.partner_message = h_partner
         if not cfg.imagine_in_horizon: z_partner = None
-        n, h, a = z_self.shape[0], cfg.cem.horizon, self.num_actions
-        if exists(self.probs): probs, best = shift_plan(self.probs, self.best)
-        else: probs, best = torch.full((n, h, a), 1 / a, device=z_self.device), None
-        rows = None if active is None else repeat(active.to(z_self.device), 'b -> (b a)', a=2).nonzero().squeeze(1)
-        sub = lambda x: x if rows is None or x is None else x[rows]
-        rollout = LatentRollout(m, sub(z_self), sub(h_partner), sub(z_partner), sub(h_self), sub(self.z_goal), cfg)
-        res = discrete_cem(rollout, len(rows) if exists(rows) else n, a, cfg.cem, sub(probs), sub(best), self.generator)
-        if rows is None: probs, best, first = res.probs, res.best_actions, res.best_actions[:, 0]
-        else:
-            best = default(best, torch.zeros(n, h, dtype=torch.long, device=z_self.device)).clone()
-            probs = probs.clone(); probs[rows] = res.probs
-            best[rows] = res.best_actions
-            first = torch.zeros(n, dtype=torch.long, device=z_self.device); first[rows] = res.best_actions[:, 0]
-        self.probs, self.best, self.last_result = probs, best, res
+        # 5. CEM over my action sequences, the rows of finished worlds left out
+        select = (lambda x: x) if active is None else (lambda x: x if x is None else x[_rows_of(active, x.device)])
+        cost = CandidateCost(m, self.objective, *map(select, (z_self, h_partner, z_partner, h_self, self.z_goal)),
+                             stay_action=cfg.stay_action, blocked_rule=cfg.stay_when_blocked)
+        first = self._plan(cost, z_self.shape[0], z_self.device, active)
         actions = rearrange(first, '(b a) -> b a', a=2)
-        self.h_self_prev = h_self if exists(h_self) else self.h_self_prev
+        self.my_last_message = default(h_self, self.my_last_message)
         self.last_actions, self.t = actions, self.t + 1
         self.decision_seconds.append(time.perf_counter() - start)
         return actions
 
-# %% ../nbs/19_planner.ipynb #ff360a31
-def message_bits(size: int = 15, # grid side
-                 send_position: bool = True) -> int:
-    "Bits of one message on the wire."
-    return 49 * math.ceil(math.log2(6)) + (2 * math.ceil(math.log2(size)) if send_position else 0)
+def _rows_of(active, device): # (B,) bool -> the (B*2,) problem rows of the active worlds
+    return repeat(active.to(device), 'b -> (b a)', a=2).nonzero().squeeze(1)
 
+# %% ../nbs/19_planner.ipynb #ff360a31
 def bits_per_episode(mode: str, # one of MODES
                      steps: int, # decisions taken in the episode
-                     num_agents: int = 2, size: int = 15, num_actions: int = 5, send_position: bool = True) -> int:
+                     message_kind: MessageKind | None = None, # the messages sent (default: `GridMessage()`)
+                     num_actions: int = 5, num_agents: int = 2) -> int:
     "Bits all agents send in an episode of `steps` decisions under a communication mode."
-    if mode not in MODES: raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-    msg, act = message_bits(size, send_position), math.ceil(math.log2(num_actions))
+    if mode not in MODES: raise ValueError(f'mode: expected one of {MODES}, got {mode!r}')
+    msg, act = default(message_kind, GridMessage()).bits, math.ceil(math.log2(num_actions))
     per_agent = {'none': 0, 'first': msg, 'imagined': msg + max(steps - 1, 0) * act, 'full': steps * msg}[mode]
     return num_agents * per_agent
