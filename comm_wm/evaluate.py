@@ -13,6 +13,7 @@ from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
 from .env import EnvConfig, GridWorld
+from .messages import GridMessage, MessageKind, partner_of
 from .planner import (CEMConfig, PlannerConfig, CommPlanner, discrete_cem, shift_plan,
                              bits_per_episode, MODES)
 
@@ -82,7 +83,6 @@ class TrueSimCEM:
 
     def act(self, obs, env, active=None):
         st, a = env.state, env.num_agents
-        frozen = env._finished
 
         def cost(actions, rows): # actions (p, N, H) for problems rows = (world, agent) pairs
             p, n, h = actions.shape
@@ -90,7 +90,7 @@ class TrueSimCEM:
             world = repeat(problem // a, 'p -> (p n)', n=n)
             agent = repeat(problem % a, 'p -> (p n)', n=n)
             sim = self._sim(env.cfg, p * n)
-            sim.state, sim._finished = st.index(world), frozen[world].clone()
+            sim.copy_from(env, world)
             joint = torch.full((p * n, a), self.stay_action, dtype=torch.long)
             who = torch.arange(p * n)
             total = torch.zeros(p * n)
@@ -108,12 +108,13 @@ class TrueSimCEM:
 # %% ../nbs/20_evaluate.ipynb #c44d8daa
 class PlannerPolicy:
     "The world-model planner (`CommPlanner`) as a policy; exposes the partner message it plans with."
-    def __init__(self, model, num_actions: int, cfg: PlannerConfig = PlannerConfig()):
-        self.planner, self.cfg = CommPlanner(model, num_actions, cfg), cfg
+    def __init__(self, model, num_actions: int, cfg: PlannerConfig = PlannerConfig(),
+                 message_kind: MessageKind | None = None): # how messages are encoded (default: `GridMessage()`)
+        self.planner, self.cfg = CommPlanner(model, num_actions, cfg, message_kind), cfg
     def reset(self, obs, env): self.planner.reset(obs)
     def act(self, obs, env, active=None): return self.planner.act(obs, active=active)
     @property
-    def partner_message(self): return self.planner.imagined_h   # (B*2, Dm) h^j the last plan used
+    def partner_message(self): return self.planner.partner_message   # (B*2, Dm) h^j the last plan used
 
 # %% ../nbs/20_evaluate.ipynb #c9d4f098
 _MOVES = torch.tensor([[0, 0], [-1, 0], [0, 1], [1, 0], [0, -1]])   # centered: stay, up, right, down, left
@@ -145,7 +146,7 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
         if exists(model) and exists(getattr(policy, 'partner_message', None)) and hasattr(model, 'decode_message'):
             with torch.inference_mode():
                 guess = model.decode_message(policy.partner_message).argmax(1)           # (B*2, 7, 7)
-            real = rearrange(obs['view'].flip(1), 'b a r c -> (b a) r c')               # partner's real view
+            real = rearrange(partner_of(obs['view'], agent_dim=1), 'b a r c -> (b a) r c')   # partner's real view
             cell_acc = (guess == real).float().mean((-1, -2))
             live = repeat(active, 'b -> (b a)', a=a)
             acc_sum[t] += cell_acc[live].sum(); acc_n[t] += live.sum()
@@ -154,7 +155,8 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
         if env_cfg.view_mode == 'centered':
             target = pos + _MOVES[actions]
             stayed = (env.state.position == pos).all(-1) & (actions > 0)
-            hit = ((target == pos.flip(1)).all(-1) | (target == env.state.position.flip(1)).all(-1)) & stayed
+            partner_now = partner_of(env.state.position, agent_dim=1)
+            hit = ((target == partner_of(pos, agent_dim=1)).all(-1) | (target == partner_now).all(-1)) & stayed
             collisions += (hit.any(-1) & active).float()
         reached |= on_goal() & active[:, None]
         newly_done = active & (terminated | truncated)
@@ -178,6 +180,7 @@ def make_policy(method: str, # one of METHODS
                 true_cem: CEMConfig | None = None, # CEM settings of the true-simulator baseline
                 seed: int = 0,
                 bc_policy=None, # for method 'bc': a trained policy with reset/act (`comm_wm.bc.train_bc` or `load_bc`)
+                message_kind: MessageKind | None = None, # the messages the planner encodes (default: `GridMessage()`)
                ):
     "The policy that plays `method`."
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
@@ -189,7 +192,7 @@ def make_policy(method: str, # one of METHODS
         return bc_policy   # its reset() clears the history, so one policy serves every seed
     if model is None: raise ValueError(f'model is needed for method {method!r}')
     cfg = dataclasses.replace(default(planner_cfg, PlannerConfig()), mode=method)
-    return PlannerPolicy(model, num_actions, cfg)
+    return PlannerPolicy(model, num_actions, cfg, message_kind)
 
 # %% ../nbs/20_evaluate.ipynb #0abcf31f
 def _row(method, task, results, oracle_steps, env_cfg, num_actions):
@@ -200,7 +203,7 @@ def _row(method, task, results, oracle_steps, env_cfg, num_actions):
     ell = torch.cat(oracle_steps).float()
     spl = (succ.float() * ell / torch.maximum(ell, steps.float())).mean().item()
     mode = method if method in MODES else None
-    bits = np.mean([bits_per_episode(mode, int(s), 2, env_cfg.size, num_actions, env_cfg.send_position) for s in steps.tolist()]) if mode else 0.0
+    bits = np.mean([bits_per_episode(mode, int(s), GridMessage.from_env(env_cfg), num_actions) for s in steps.tolist()]) if mode else 0.0
     acc_n = sum(r['message_accuracy_count'] for r in results)
     acc = sum(r['message_accuracy'] * r['message_accuracy_count'] for r in results) / acc_n.clamp(min=1)
     return dict(method=method, task=env_cfg.task, success_rate=k / n, ci95=[lo, hi], episodes=n, seeds=len(results),
@@ -226,6 +229,7 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
         if m not in METHODS: raise ValueError(f'methods: each must be one of {METHODS}, got {m!r}')
     if isinstance(seeds, int): seeds = list(range(seeds))
     num_actions = GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
+    message_kind = GridMessage.from_env(env_cfg)
     oracle = [run_episodes(OraclePolicy(), dataclasses.replace(env_cfg, rgb=False), episodes, s) for s in seeds]
     oracle_steps = [r['steps'] for r in oracle]
     rows = []
@@ -237,8 +241,8 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
             if m == 'oracle': results.append(oracle[seeds.index(s)])
             else:
                 cfg = env_cfg if m in MODES else dataclasses.replace(env_cfg, rgb=False)
-                results.append(run_episodes(make_policy(m, model, num_actions, planner_cfg, true_cem, s, bc_policy), cfg, episodes, s,
-                                            model=model if m in MODES else None))
+                policy = make_policy(m, model, num_actions, planner_cfg, true_cem, s, bc_policy, message_kind)
+                results.append(run_episodes(policy, cfg, episodes, s, model=model if m in MODES else None))
             bar.update(1)
         rows.append(_row(m, env_cfg.task, results, oracle_steps, env_cfg, num_actions))
         bar.set_postfix({m: f"{rows[-1]['success_rate']:.2f}"})
@@ -262,17 +266,19 @@ def one_step_breakdown(model, # trained WorldModel
     d0 = env.distances()
     true_next, pred_next, enc_next = (torch.zeros(b, 2, A) for _ in range(3))
     z = rearrange(model.encode(rearrange(obs[key], 'b a ... -> (b a) ...'), rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2)
-    h = rearrange(model.encode_message(rearrange(obs['message'], 'b a ... -> (b a) ...'), rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2).flip(1)
+    sent = {k: rearrange(obs[k], 'b a ... -> (b a) ...') for k in ('message', 'position')}
+    h = rearrange(model.encode_message(**GridMessage.from_env(env_cfg).encoder_inputs(sent)), '(b a) d -> b a d', a=2)
+    h = partner_of(h, agent_dim=1)                                                  # (B, 2, Dm) what each agent hears
     for i in range(2):
         for a in range(A):
-            sim.state, sim._finished = env.state.index(torch.arange(b)), env._finished.clone()
+            sim.copy_from(env)
             joint = torch.zeros(b, 2, dtype=torch.long); joint[:, i] = a
             o2 = sim.step(joint)[0]
             true_next[:, i, a] = sim.distances()[:, i].float()
             pred_next[:, i, a] = model.distance(model.next(z[:, i], torch.full((b,), a), h[:, i]), h[:, i])
             enc_next[:, i, a] = model.distance(model.encode(o2[key][:, i], o2['position'][:, i]), h[:, i])
     good = true_next < d0[..., None]
-    live = good.any(-1) & ~env._finished[:, None]
+    live = good.any(-1) & ~env.finished[:, None]
     picks = lambda score: good.gather(-1, score.argmin(-1, keepdim=True))[..., 0][live].float().mean().item()
     def corr(score):
         x, y = score - score.mean(-1, keepdim=True), true_next - true_next.mean(-1, keepdim=True)
@@ -391,6 +397,6 @@ def render_episode(method: str, # one of METHODS
                   ) -> torch.Tensor: # (T+1, H, W, 3) uint8 maps of world 0, until the episode ends
     "Frames of one held-out episode (world 0 of evaluation seed `seed`) played by `method`."
     num_actions = GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
-    policy = make_policy(method, model, num_actions, planner_cfg, true_cem, seed)
+    policy = make_policy(method, model, num_actions, planner_cfg, true_cem, seed, message_kind=GridMessage.from_env(env_cfg))
     r = run_episodes(policy, env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False), 1, seed, record_world=0)
     return r['frames'][:int(r['steps'][0]) + 1]
