@@ -13,7 +13,7 @@ from .config import atomic_write
 
 # %% ../nbs/17_metrics.ipynb #dd633dfa
 class MetricsLog:
-    "Rows of run_dir/metrics.csv (and TensorBoard when installed and asked); on resume, rows from `start_step` on are dropped."
+    "Rows of run_dir/metrics.csv (and TensorBoard when installed and asked); resuming drops rows from `start_step` on."
     def __init__(self, run_dir, # the run folder
                  start_step:int=0, # the first step this process runs (> 0 when resuming)
                  tensorboard:bool=True): # also log to run_dir/tb when TensorBoard is installed

@@ -34,7 +34,8 @@ class DataConfig(ConfigBase):
     num_episodes: int = 1000          # training episodes
     eval_episodes: int = 100          # held-out episodes (other layouts: another env seed)
     policy: str = 'noisy_oracle'
-    epsilons: List[float] = field(default_factory=lambda: [1.0, 0.6, 0.3, 0.1])  # per-agent exploration of the noisy oracle
+    # per-agent exploration of the noisy oracle
+    epsilons: List[float] = field(default_factory=lambda: [1.0, 0.6, 0.3, 0.1])
     eval_seed: int = 1_000_003        # env seed of the held-out layouts
     cache: bool = True                # save collected data in run_dir/data and reuse it
     synthetic: bool = False           # random tensors of the right shapes instead of collecting (tests, benchmarks)
@@ -89,7 +90,7 @@ def window_index(valid, # (N, T+1) bool: the step exists in the episode
     return ok.nonzero()
 
 def gather_windows(traj:dict, index, window:int, keys=('view', 'position', 'distance')):
-    "Batch of the windows `index` (M, 2): observation keys (M, window+1, ...), `action` (M, window, A), `mask` (M, window+1)."
+    "The windows `index` (M, 2): observations (M, window+1, ...), `action` (M, window, A), `mask` (M, window+1)."
     ep, start = index[:, 0:1], index[:, 1:2]
     steps = start + torch.arange(window + 1)                                      # (M, window+1)
     batch = {k: traj[k][ep, steps] for k in keys if k in traj}
@@ -131,12 +132,14 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
     if split not in ('train', 'eval'): raise ValueError(f"split: expected 'train' or 'eval', got {split!r}")
     train_split = split == 'train'
     if cfg.data.synthetic:
-        return synthetic_trajectories(cfg.data.num_episodes if train_split else cfg.data.eval_episodes, cfg.env.max_steps,
-                                      cfg.env.num_agents, cfg.env.tile_size, cfg.env.size, NUM_ACTIONS[cfg.env.view_mode],
+        return synthetic_trajectories(cfg.data.num_episodes if train_split else cfg.data.eval_episodes,
+                                      cfg.env.max_steps, cfg.env.num_agents, cfg.env.tile_size, cfg.env.size,
+                                      NUM_ACTIONS[cfg.env.view_mode],
                                       seed=cfg.train.seed if train_split else cfg.data.eval_seed,
                                       rgb=cfg.model.input == 'rgb')
     from comm_wm.data import collect, save_trajectories, load_trajectories, MANIFEST
-    keys = ('view', 'position', 'direction', 'action', 'distance', 'valid') + (('rgb',) if cfg.model.input == 'rgb' else ())
+    keys = ('view', 'position', 'direction', 'action', 'distance', 'valid')
+    keys += ('rgb',) if cfg.model.input == 'rgb' else ()
     path = Path(cfg.run_dir) / 'data' / split
     distributed = collective and dist.is_available() and dist.is_initialized()
     if not (cfg.data.cache and (path / MANIFEST).exists()) and rank == 0:
@@ -149,7 +152,7 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
     if distributed: dist.barrier()
     return _plain(load_trajectories(path), keys)
 
-# %% ../nbs/16_train.ipynb #1bdc3174
+# %% ../nbs/16_train.ipynb #461bc851
 def _close(fig):
     import matplotlib.pyplot as plt
     plt.close(fig)
@@ -166,7 +169,7 @@ def _dist_info():
     return 0, 1
 
 def maybe_init_distributed():
-    "Initialise torch.distributed from torchrun's environment variables (no-op for a single process); (rank, world size)."
+    "(rank, world size), after initialising torch.distributed from torchrun's variables (none for one process)."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not dist.is_initialized():
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return _dist_info()
@@ -272,5 +275,5 @@ def main(args=None):
     if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/16_train.ipynb #dcf135e9
-if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules and 'execnb' not in sys.modules:
+if __name__ == '__main__' and not (hasattr(sys, 'ps1') or 'ipykernel' in sys.modules or 'execnb' in sys.modules):
     main()
