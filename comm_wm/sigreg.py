@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['random_directions', 'cos_sin_ladder', 'epps_pulley', 'sigreg', 'lejepa_loss', 'vicreg']
 
-# %% ../nbs/12_sigreg.ipynb #3ebd7454
+# %% ../nbs/12_sigreg.ipynb #9272923f
 import torch
 import torch.nn.functional as F
 import torch.distributed as dist
 from einops import rearrange, einsum
 
-# %% ../nbs/12_sigreg.ipynb #db4ab3e9
+# %% ../nbs/12_sigreg.ipynb #d0fdd1aa
 from .core import exists, check_tensor
 
 # %% ../nbs/12_sigreg.ipynb #eacb9ea5
