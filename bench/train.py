@@ -11,14 +11,14 @@ from pathlib import Path
 
 def worker(args):
     import torch.distributed as dist
+    from omegaconf import OmegaConf
     from comm_wm.train import ExperimentConfig, train, maybe_init_distributed
-    from comm_wm.cli import PipelineConfig
     rank, world = maybe_init_distributed()
-    cfg = PipelineConfig.parse_from_file(args.config)
+    sections = OmegaConf.to_container(OmegaConf.load(args.config))   # the config's model and train sections
     cfg = ExperimentConfig.parse_from_dict(dict(
-        env=dict(max_steps=40), model=cfg.to_dict()['model'], run_dir=args.run_dir,
+        env=dict(max_steps=40), model=sections.get('model', {}), run_dir=args.run_dir,
         data=dict(num_episodes=256, eval_episodes=8, synthetic=True),
-        train=dict(cfg.to_dict()['train'], steps=args.steps + args.warmup, batch_size=args.batch, log_every=10**6,
+        train=dict(sections.get('train', {}), steps=args.steps + args.warmup, batch_size=args.batch, log_every=10**6,
                    checkpoint_every=10**6, progress=False, tensorboard=False, num_threads=1)))
     marks = {}
     def cb(step, metrics):
@@ -30,9 +30,9 @@ def worker(args):
 
 def run(nproc, args):
     with tempfile.TemporaryDirectory() as d:
-        cmd = ([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', str(nproc)] if nproc > 1 else [sys.executable])
-        cmd += [__file__, '--worker', '--run_dir', d, '--config', args.config, '--steps', str(args.steps),
-                '--warmup', str(args.warmup), '--batch', str(args.batch)]
+        launcher = ['-m', 'torch.distributed.run', '--nproc_per_node', str(nproc)] if nproc > 1 else []
+        cmd = [sys.executable, *launcher, __file__, '--worker', '--run_dir', d, '--config', args.config,
+               '--steps', str(args.steps), '--warmup', str(args.warmup), '--batch', str(args.batch)]
         r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=600)
         if r.returncode: raise SystemExit(r.stderr[-3000:])
         line = [l for l in r.stdout.splitlines() if l.startswith('RESULT ')][-1]
@@ -40,15 +40,21 @@ def run(nproc, args):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--worker', action='store_true'); p.add_argument('--run_dir', default='')
+    p.add_argument('--worker', action='store_true')
+    p.add_argument('--run_dir', default='')
     p.add_argument('--config', default=str(Path(__file__).resolve().parent.parent / 'configs' / 'demo.yaml'))
-    p.add_argument('--steps', type=int, default=30); p.add_argument('--warmup', type=int, default=5)
-    p.add_argument('--batch', type=int, default=64); p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--steps', type=int, default=30)
+    p.add_argument('--warmup', type=int, default=5)
+    p.add_argument('--batch', type=int, default=64)
+    p.add_argument('--repeats', type=int, default=3)
     args = p.parse_args()
-    if args.worker: worker(args); raise SystemExit
+    if args.worker:
+        worker(args)
+        raise SystemExit
     res = {}
     for n in (1, 2):
         rates = [run(n, args) for _ in range(args.repeats)]
         res[n] = statistics.median(rates)
-        print(f'{n} process(es): {res[n]:.1f} windows/s (median of {args.repeats}: {", ".join(f"{r:.1f}" for r in rates)}), global batch {args.batch}')
+        runs = ', '.join(f'{r:.1f}' for r in rates)
+        print(f'{n} process(es): {res[n]:.1f} windows/s (median of {args.repeats}: {runs}), global batch {args.batch}')
     print(f'train_windows_per_s_2proc_over_1proc = {res[2] / res[1]:.2f}')
