@@ -9,7 +9,8 @@ usage: python bench/env.py [--repeats 5] [--seconds 1.0] [--threads 1]
 import argparse, os, statistics, time
 import numpy as np
 import torch
-from comm_wm.env import EnvConfig, GridWorld, to_minigrid
+from comm_wm.env import EnvConfig, GridWorld
+from comm_wm.interop import to_minigrid
 
 def ours(batch_size, seconds, repeats, view_mode='centered'):
     env = GridWorld(EnvConfig(view_mode=view_mode), batch_size)

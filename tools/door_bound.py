@@ -3,13 +3,15 @@
 For each held-out `hidden_goal` layout, enumerate every wall column and door row the generator could have drawn
 that agrees with every cell either agent sees (items assumed known everywhere, so this is a lower bound), take
 the median of the blind agent's BFS distance over those layouts (the best estimate under absolute error), and
-print its mean absolute error. The env notebook quotes these figures.
+print its mean absolute error. nbs/08_layouts.ipynb (Maps and tasks) names this command for the figures.
 
 usage: python tools/door_bound.py [--episodes 400] [--random-door]
 """
 import argparse
 import torch
-from comm_wm.env import GridWorld, EnvConfig, bfs_distance, _room_bounds, WALL, EMPTY, GOAL, UNREACHABLE
+from comm_wm.core import WALL, EMPTY, GOAL
+from comm_wm.layouts import bfs_distance, room_bounds, UNREACHABLE
+from comm_wm.env import GridWorld, EnvConfig
 
 def bound(episodes: int, random_door: bool, seed: int = 1_000_003):
     env = GridWorld(EnvConfig(task='hidden_goal', rgb=False, random_door=random_door), batch_size=episodes)
@@ -24,9 +26,11 @@ def bound(episodes: int, random_door: bool, seed: int = 1_000_003):
             row, col = pos[a].tolist(); known[max(row - r, 0):row + r + 1, max(col - r, 0):col + r + 1] = True
         walls = (grid[1:-1] == WALL).sum(0); walls[0] = walls[-1] = -1
         wall_col = int(walls.argmax())
-        base = grid.clone(); base[1:-1, wall_col] = torch.where(grid[1:-1, wall_col] == WALL, EMPTY, grid[1:-1, wall_col])
+        base = grid.clone()
+        base[1:-1, wall_col] = torch.where(grid[1:-1, wall_col] == WALL, EMPTY, grid[1:-1, wall_col])
         layouts = []
-        for w in range(_room_bounds(s)[0], _room_bounds(s)[1] + 1):
+        lo, hi = room_bounds(s)
+        for w in range(lo, hi + 1):
             gc, bc = st.goal[b, 1].item(), pos[blind, 1].item()
             if gc == w or bc == w or (gc < w) == (bc < w): continue        # goal and blind agent in different rooms
             for door in doors:
