@@ -16,7 +16,8 @@ import torch
 from .config import ConfigBase, ConfigError
 from .env import EnvConfig, TASKS
 from .planner import PlannerConfig, CEMConfig, MODES
-from .train import ExperimentConfig, train, load_checkpoint, load_or_collect
+from .checkpoints import load_checkpoint
+from .train import ExperimentConfig, train, load_or_collect
 from .evaluate import METHODS, evaluate, write_report, markdown_table, render_episode
 from .bc import BCConfig, train_bc, save_bc, load_bc
 
@@ -139,7 +140,7 @@ def run_train(cfg: PipelineConfig) -> dict:
     if pool is None: return {task: train(cfg.for_task(task)) for task in cfg.tasks}
     with pool:
         runs = list(pool.map(_worker('_train_task'), [_worker_cfg(cfg, i) for i in range(len(cfg.tasks))], cfg.tasks))
-    return {task: (load_checkpoint(run)[0], Path(run)) for task, run in zip(cfg.tasks, runs)}
+    return {task: (load_checkpoint(run, ExperimentConfig)[0], Path(run)) for task, run in zip(cfg.tasks, runs)}
 
 # %% ../nbs/23_cli.ipynb #07759613
 def bc_baseline(cfg: PipelineConfig, task: str, progress: bool = True):
@@ -208,7 +209,7 @@ def main(argv: list | None = None, # the words after `comm_wm` (default: sys.arg
     elif command == 'train': run_train(cfg)
     elif command == 'demo': run_demo(cfg)
     elif command == 'evaluate':
-        model, run_cfg = load_checkpoint(opts.checkpoint)
+        model, run_cfg = load_checkpoint(opts.checkpoint, ExperimentConfig)
         cfg = dataclasses.replace(cfg, env=run_cfg.env)
         out = Path(opts.out) if opts.out else Path(opts.checkpoint) / 'eval' if Path(opts.checkpoint).is_dir() else Path(opts.checkpoint).parent / 'eval'
         rows = run_evaluate(cfg, {run_cfg.env.task: model}, out, cfg.train.progress)
