@@ -63,12 +63,6 @@ def _encode_windows(model:WorldModel, batch:dict, message_kind:MessageKind) -> _
                     valid=repeat(batch['mask'], 'n o -> n o a', a=a), z=z, h=h, partner_h=partner_of(h, 2))
 
 # %% ../nbs/18_diagnostics.ipynb #d7947157
-def _rollout(model:WorldModel, w:_Windows): # (n, o-1, a, D): entry k-1 predicts z_k
-    "Open-loop rollout of every agent from z_0 under its actions and its partner's real messages."
-    Z = model.rollout(rearrange(w.z[:, 0], 'n a d -> (n a) d'), rearrange(w.action, 'n t a -> (n a) t'),
-                      rearrange(w.partner_h[:, :-1], 'n t a d -> (n a) t d')).latents
-    return rearrange(Z, '(n a) t d -> n t a d', a=w.valid.shape[2])
-
 def _prediction_error(Z, # (n, o-1, a, D) predicted latents
                       z, # (n, o, a, D) encoded latents (the targets)
                       valid) -> list: # (n, o, a) bool
@@ -182,7 +176,7 @@ def diagnose(model:WorldModel, traj:dict, # held-out episode-major trajectories 
         # encode every agent's view and message at every step of the first windows
         w = _encode_windows(model, first_windows(traj, window, max_windows), kind)
         # 1. open-loop rollout under the actions taken and the partner's real messages, and its error per horizon
-        Z = _rollout(model, w)
+        Z = model.rollout(w.z[:, 0], w.action, w.partner_h[:, :-1]).latents         # (n, o-1, a, D)
         pred_err = _prediction_error(Z, w.z, w.valid)
         # 2. the partner's messages imagined from its first one, decoded against its true views; the real ones too
         imagined = _imagined_partner_messages(model, w)

@@ -4,8 +4,7 @@
 
 # %% auto #0
 __all__ = ['DataConfig', 'TrainConfig', 'ExperimentConfig', 'sync_model_config', 'window_index', 'gather_windows',
-           'batch_indices', 'synthetic_trajectories', 'load_or_collect', 'maybe_init_distributed', 'lr_at', 'train',
-           'main']
+           'batch_indices', 'load_or_collect', 'maybe_init_distributed', 'lr_at', 'train', 'main']
 
 # %% ../nbs/16_train.ipynb #26e90b02
 import dataclasses, math, os, sys, time
@@ -16,8 +15,7 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from einops import repeat
-from .core import UNSEEN, VIEW_SIZE, exists
+from .core import exists
 from .config import ConfigBase
 from .env import EnvConfig, NUM_ACTIONS
 from .messages import GridMessage
@@ -26,6 +24,7 @@ from .losses import LossWeights, world_model_losses, check_message_dropout
 from .checkpoints import save_model, save_checkpoint, restore_checkpoint
 from .metrics import MetricsLog, plot_losses
 from .diagnostics import diagnose, save_diagnostics
+from .data import collect, save_trajectories, load_trajectories, MANIFEST, synthetic_trajectories
 
 # %% ../nbs/16_train.ipynb #934f4f81
 @dataclass
@@ -107,21 +106,6 @@ def batch_indices(num_windows:int, batch_size:int, step:int, seed:int, rank:int=
     glob = perm[i * batch_size:(i + 1) * batch_size]
     return glob.chunk(world_size)[rank]
 
-# %% ../nbs/16_train.ipynb #b201b5fa
-def synthetic_trajectories(num_episodes:int=8, max_steps:int=10, num_agents:int=2, tile_size:int=8,
-                           grid_size:int=15, num_actions:int=5, seed:int=0, rgb:bool=True):
-    "Random episode-major trajectories with the shapes of `comm_wm.data.collect` (tests, benchmarks)."
-    g, n, o, a = torch.Generator().manual_seed(seed), num_episodes, max_steps + 1, num_agents
-    view = torch.randint(0, UNSEEN + 1, (n, o, a, VIEW_SIZE, VIEW_SIZE), generator=g)
-    traj = dict(view=view, position=torch.randint(0, grid_size, (n, o, a, 2), generator=g),
-                direction=torch.zeros(n, o, a, dtype=torch.long),
-                action=torch.randint(0, num_actions, (n, o - 1, a), generator=g),
-                distance=torch.randint(0, 30, (n, o, a), generator=g).float(),
-                valid=torch.arange(o).expand(n, o) <= torch.randint(o // 2, o, (n, 1), generator=g))
-    if rgb: traj['rgb'] = repeat(view.to(torch.uint8) * 40, 'n o a h w -> n o a (h th) (w tw) c',
-                                 th=tile_size, tw=tile_size, c=3).contiguous()
-    return traj
-
 # %% ../nbs/16_train.ipynb #a21e08f6
 def _plain(traj, keys):
     return {k: (traj[k] if torch.is_tensor(traj[k]) else torch.as_tensor(traj[k])) for k in keys if k in traj}
@@ -137,7 +121,6 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
                                       NUM_ACTIONS[cfg.env.view_mode],
                                       seed=cfg.train.seed if train_split else cfg.data.eval_seed,
                                       rgb=cfg.model.input == 'rgb')
-    from comm_wm.data import collect, save_trajectories, load_trajectories, MANIFEST
     keys = ('view', 'position', 'direction', 'action', 'distance', 'valid')
     keys += ('rgb',) if cfg.model.input == 'rgb' else ()
     path = Path(cfg.run_dir) / 'data' / split
