@@ -117,7 +117,8 @@ def _as_int(x, what):
 def _as_pair(x, what):
     "`x` as a tuple of two ints."
     if isinstance(x, torch.Tensor): x = x.tolist()
-    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable): raise TypeError(f'{what}: expected a pair (row, col), got {x!r}')
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        raise TypeError(f'{what}: expected a pair (row, col), got {x!r}')
     x = tuple(x)
     if len(x) != 2: raise ValueError(f'{what}: expected a pair (row, col), got {len(x)} values {x!r}')
     return tuple(_as_int(v, what) for v in x)
@@ -129,13 +130,15 @@ def _in_view(cell): return all(0 <= v < VIEW_SIZE for v in cell)
 class ViewContext:
     "What a statement may need beyond the 7x7 grid: the observer's own cell and the other agent's offset."
     agent_cell: tuple = VIEW_CENTER  # (row, col) of the observing agent in its view: (3, 3) centred, (6, 3) egocentric
-    other_offset: Optional[tuple] = None  # (drow, dcol) from the observer to the other agent; None: read it from the view
+    other_offset: Optional[tuple] = None  # (drow, dcol) from the observer to the other agent; None: read the view
 
     def __post_init__(self):
         cell = _as_pair(self.agent_cell, 'ViewContext.agent_cell')
-        if not _in_view(cell): raise ValueError(f'ViewContext.agent_cell: expected a cell in 0..{VIEW_SIZE-1}, got {cell}')
+        if not _in_view(cell):
+            raise ValueError(f'ViewContext.agent_cell: expected a cell in 0..{VIEW_SIZE-1}, got {cell}')
         object.__setattr__(self, 'agent_cell', cell)
-        if exists(self.other_offset): object.__setattr__(self, 'other_offset', _as_pair(self.other_offset, 'ViewContext.other_offset'))
+        if exists(self.other_offset):
+            object.__setattr__(self, 'other_offset', _as_pair(self.other_offset, 'ViewContext.other_offset'))
 
     @classmethod
     def from_positions(cls,
@@ -189,7 +192,8 @@ def _prim_index(prim, what='primitive'):
         raise ValueError(f'{what}: unknown primitive {prim!r}{hint}')
     idx = _as_int(prim, what)
     if not BOP_IDX <= idx <= EOS_IDX:
-        raise ValueError(f'{what}: unknown primitive index {idx}; expected 0..{NUM_PRIMS-1}, {EOS_IDX} (EOS) or {BOP_IDX} (BOP)')
+        raise ValueError(f'{what}: unknown primitive index {idx}; expected 0..{NUM_PRIMS-1}, {EOS_IDX} (EOS) or '
+                         f'{BOP_IDX} (BOP)')
     return idx
 
 def _make_token(prim, params=(), where=''):
@@ -208,7 +212,8 @@ def _make_token(prim, params=(), where=''):
     for kind, p in zip(kinds, params):
         v = _as_int(p, f'{where}{name} parameter {kind}')
         if kind == 'dir' and not 0 <= v < len(DIRECTIONS):
-            raise ValueError(f'{where}{name} parameter dir={v} is not a direction: expected 0..3 (up, right, down, left)')
+            raise ValueError(f'{where}{name} parameter dir={v} is not a direction: '
+                             f'expected 0..3 (up, right, down, left)')
         if kind != 'dir' and not 0 <= v < VIEW_SIZE:
             raise ValueError(f'{where}{name} parameter {kind}={v} is out of the view: expected 0..{VIEW_SIZE-1}')
         values.append(v)
@@ -241,7 +246,9 @@ def _parse_program(cls, text):
     for k, part in enumerate(parts):
         where = f'Program.parse: statement {k} {part!r} of {text!r}: '
         m = _STATEMENT.fullmatch(part)
-        if not m: raise ValueError(f"{where}expected Name(p, ...) such as 'GoalAt(1, 4)', statements separated by ' | ', optionally ending in '<EOS>'")
+        if not m:
+            raise ValueError(f"{where}expected Name(p, ...) such as 'GoalAt(1, 4)', statements separated by ' | ', "
+                             f"optionally ending in '<EOS>'")
         name, args = m.groups()
         args = args.strip().removesuffix(',')
         params = [_parse_param(a, where) for a in args.split(',')] if args.strip() else []
@@ -258,14 +265,16 @@ class Program:
                  tokens=None, # sequence of (primitive index or name, params); or [(BOP_IDX, ())] for the marker
                  finished:bool=False, # whether the program has ended (EOS was read)
                 ):
-        if isinstance(tokens, (str, bytes)): raise TypeError(f'tokens: expected a sequence of (primitive, params) pairs, got a str; use Program.parse')
+        if isinstance(tokens, (str, bytes)):
+            raise TypeError(f'tokens: expected a sequence of (primitive, params) pairs, got a str; use Program.parse')
         tokens = list(default(tokens, ()))
         checked = []
         for k, tok in enumerate(tokens):
             if isinstance(tok, (str, bytes)) or not isinstance(tok, Iterable) or len(tok := tuple(tok)) != 2:
                 raise TypeError(f'tokens[{k}]: expected a pair (primitive, params), got {tok!r}')
             if len(tokens) == 1 and not isinstance(tok[0], str) and _as_int(tok[0], 'tokens[0] primitive') == BOP_IDX:
-                if len(tuple(tok[1])) or finished: raise ValueError('tokens[0]: <BOP> takes no params and cannot be finished')
+                if len(tuple(tok[1])) or finished:
+                    raise ValueError('tokens[0]: <BOP> takes no params and cannot be finished')
                 checked.append((BOP_IDX, ()))
             else: checked.append(_make_token(*tok, where=f'tokens[{k}]: '))
         self.tokens, self.finished = tuple(checked), bool(finished)
@@ -325,12 +334,14 @@ def _check_view(view, what='view'):
         raise ValueError(f'{what}: expected shape ({VIEW_SIZE}, {VIEW_SIZE}), got {tuple(view.shape)}')
     lo, hi = int(view.min()), int(view.max())
     if lo < 0 or hi > UNSEEN:
-        raise ValueError(f'{what}: values must be object types 0..{NUM_OBJECT_TYPES-1} or UNSEEN={UNSEEN}, got values in {lo}..{hi}')
+        raise ValueError(f'{what}: values must be object types 0..{NUM_OBJECT_TYPES-1} or UNSEEN={UNSEEN}, got values '
+                         f'in {lo}..{hi}')
     return view
 
 def _check_context(context):
     context = default(context, ViewContext())
-    if not isinstance(context, ViewContext): raise TypeError(f'context: expected a ViewContext or None, got {type(context).__name__}')
+    if not isinstance(context, ViewContext):
+        raise TypeError(f'context: expected a ViewContext or None, got {type(context).__name__}')
     return context
 
 def render_view(view, # (7, 7) int object types
@@ -405,7 +416,8 @@ def _known_cells(program):
         obj = _CELL_OBJECT.get(name, dict(GoalAt=GOAL, ItemAt=ITEM, OtherAgentAt=AGENT).get(name))
         if not exists(obj): continue
         if params in known and known[params] != obj:
-            raise ValueError(f'program: statements {said[params]} and {_token_str(idx, params)} disagree about cell {params}')
+            raise ValueError(f'program: statements {said[params]} and {_token_str(idx, params)} disagree about cell '
+                             f'{params}')
         known[params], said[params] = obj, _token_str(idx, params)
     return known
 
@@ -472,8 +484,10 @@ def encode_programs(programs, # a sequence of B Programs
            max_len:int=None, # L, the padded length; default: the longest program (EOS counts as a token)
           ) -> EncodedPrograms:
     "Pack `programs` into padded tensors `(ids, params, mask)`."
-    if isinstance(programs, Program): raise TypeError('programs: expected a sequence of Programs (a batch); wrap a single program in a list')
-    if not isinstance(programs, Iterable): raise TypeError(f'programs: expected a sequence of Programs, got {type(programs).__name__}')
+    if isinstance(programs, Program):
+        raise TypeError('programs: expected a sequence of Programs (a batch); wrap a single program in a list')
+    if not isinstance(programs, Iterable):
+        raise TypeError(f'programs: expected a sequence of Programs, got {type(programs).__name__}')
     programs = list(programs)
     for b, p in enumerate(programs):
         if not isinstance(p, Program): raise TypeError(f'programs[{b}]: expected a Program, got {type(p).__name__}')
@@ -481,13 +495,15 @@ def encode_programs(programs, # a sequence of B Programs
     length = max(map(len, rows), default=0) if max_len is None else _as_int(max_len, 'max_len')
     if length < 0: raise ValueError(f'max_len: expected a length >= 0, got {length}')
     for b, row in enumerate(rows):
-        if len(row) > length: raise ValueError(f'max_len={length} is too short: programs[{b}] needs {len(row)} tokens ({programs[b]!r})')
+        if len(row) > length:
+            raise ValueError(f'max_len={length} is too short: programs[{b}] needs {len(row)} tokens ({programs[b]!r})')
     pad = (0, (0,) * MAX_PARAMS)
     rows = [row + [pad] * (length - len(row)) for row in rows]
     ids = torch.tensor([[idx for idx, _ in row] for row in rows], dtype=torch.long).reshape(len(rows), length)
     params = torch.tensor([[list(ps) + [0] * (MAX_PARAMS - len(ps)) for _, ps in row] for row in rows],
                           dtype=torch.long).reshape(len(rows), length, MAX_PARAMS)
-    mask = torch.tensor([[t < len(p) + p.finished for t in range(length)] for p in programs], dtype=torch.bool).reshape(len(rows), length)
+    mask = torch.tensor([[t < len(p) + p.finished for t in range(length)] for p in programs],
+                        dtype=torch.bool).reshape(len(rows), length)
     return EncodedPrograms(ids, params, mask)
 
 # %% ../nbs/00_core.ipynb #f0444066
@@ -503,7 +519,8 @@ def decode_programs(ids:torch.Tensor, # (B, L) int token ids
     check_tensor('params', params, shape=(B, L, MAX_PARAMS))
     mask = check_tensor('mask', default(mask, torch.ones(B, L, dtype=torch.bool)), shape=(B, L), dtype_kind='bool')
     if L > 1 and (mask[:, 1:] & ~mask[:, :-1]).any():
-        raise ValueError(f'mask: each row must be True on a prefix of its tokens; row {int((mask[:, 1:] & ~mask[:, :-1]).any(1).nonzero()[0])} is not')
+        raise ValueError(f'mask: each row must be True on a prefix of its tokens; row '
+                         f'{int((mask[:, 1:] & ~mask[:, :-1]).any(1).nonzero()[0])} is not')
     programs = []
     for b, (row_ids, row_params, row_mask) in enumerate(zip(ids.tolist(), params.tolist(), mask.tolist())):
         program = Program.bop() if L and row_mask[0] and row_ids[0] == BOP_IDX else Program()
