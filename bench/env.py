@@ -60,5 +60,5 @@ if __name__ == '__main__':
     print(f'comm_wm GridWorld minigrid B= 1024: {mm:12,.0f} agent-steps/s  ({mm / ref:7.1f}x minigrid)')
     ref2 = minigrid(a.seconds, a.repeats)   # again, to see drift from other load on the machine
     print(f'minigrid again: {ref2:12,.0f} agent-steps/s')
-    print(f'speedup_vs_minigrid_B1024 = {res[1024] / statistics.median([ref, ref2]):.1f}')
     print(f'load average {os.getloadavg()[0]:.2f} (1 min) at end')
+    print(f'speedup_vs_minigrid_B1024 = {res[1024] / statistics.median([ref, ref2]):.1f}')   # the headline: last line
