@@ -40,9 +40,15 @@ class Trajectories:
 
     def __len__(self): return next(iter(self.data.values())).shape[0]
     def __contains__(self, k): return k in self.data
-    def keys(self): return self.data.keys()
-    def items(self): return self.data.items()
-    def values(self): return self.data.values()
+    def keys(self):
+        "The names of the tensors, as a dict's keys."
+        return self.data.keys()
+    def items(self):
+        "(name, tensor) pairs, as a dict's items."
+        return self.data.items()
+    def values(self):
+        "The tensors, as a dict's values."
+        return self.data.values()
     def __getitem__(self, k):
         "A tensor by name, or a `Trajectories` of the episodes selected by an index."
         if isinstance(k, str): return self.data[k]
@@ -327,7 +333,7 @@ class WindowDataset(Dataset):
         if self.messages: item['message'] = view_to_message(item['view'])
         return item
 
-# %% ../nbs/11_data.ipynb #d5c6f6be
+# %% ../nbs/11_data.ipynb #1e23389e
 def synthetic_trajectories(num_episodes:int=8, max_steps:int=10, num_agents:int=2, tile_size:int=8,
                            grid_size:int=15, num_actions:int=5, seed:int=0, rgb:bool=True):
     "Random episode-major trajectories with the shapes of `comm_wm.data.collect` (tests, benchmarks)."
