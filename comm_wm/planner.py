@@ -151,9 +151,10 @@ class PlannerConfig(ConfigBase):
     cem: CEMConfig = field(default_factory=CEMConfig)
 
     def __post_init__(self):
-        if self.mode not in MODES: raise ValueError(f'mode must be one of {MODES}, got {self.mode!r}')
-        if self.cost not in ('distance', 'goal_latent'): raise ValueError(f"cost must be 'distance' or 'goal_latent', got {self.cost!r}")
-        if not 0 < self.discount <= 1: raise ValueError(f'discount must be in (0, 1], got {self.discount}')
+        if self.mode not in MODES: raise ValueError(f'mode: expected one of {MODES}, got {self.mode!r}')
+        if self.cost not in ('distance', 'goal_latent'):
+            raise ValueError(f"cost: expected 'distance' or 'goal_latent', got {self.cost!r}")
+        if not 0 < self.discount <= 1: raise ValueError(f'discount: expected a value in (0, 1], got {self.discount}')
         if isinstance(self.cem, dict): self.cem = CEMConfig(**self.cem)
 
 # %% ../nbs/19_planner.ipynb #6d8cb5c9
