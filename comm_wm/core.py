@@ -6,9 +6,9 @@
 __all__ = ['OBJECT_TYPES', 'EMPTY', 'WALL', 'ITEM', 'GOAL', 'AGENT', 'NUM_OBJECT_TYPES', 'UNSEEN', 'VIEW_SIZE', 'VIEW_CENTER',
            'DIRECTIONS', 'DIRECTION_OFFSETS', 'NEAR_DISTANCE', 'VIEW_CHARS', 'PRIMITIVE_TEMPLATES', 'PRIM_NAME_TO_IDX',
            'NUM_PRIMS', 'EOS_IDX', 'BOP_IDX', 'MAX_PARAMS', 'MAX_PROG_LEN', 'PRIMITIVE_PARAMS', 'PRIMITIVE_MEANINGS',
-           'exists', 'default', 'check_tensor', 'check_int', 'check_number', 'ViewContext', 'Program', 'render_view',
-           'evaluate_program', 'describe', 'to_grid', 'EncodedPrograms', 'encode_programs', 'decode_programs',
-           'get_cls']
+           'exists', 'default', 'check_tensor', 'check_int', 'check_number', 'add_methods', 'ViewContext', 'Program',
+           'render_view', 'evaluate_program', 'describe', 'to_grid', 'EncodedPrograms', 'encode_programs',
+           'decode_programs', 'get_cls']
 
 # %% ../nbs/00_core.ipynb #82842153
 import difflib, importlib, math, operator, re, types
@@ -86,6 +86,18 @@ def check_number(name:str,          # the argument's name, as errors show it
     if exists(maximum) and (value >= maximum if max_strict else value > maximum):
         raise ValueError(f'{name}: expected a number {"<" if max_strict else "<="} {maximum}, got {value!r}')
     return value
+
+# %% ../nbs/00_core.ipynb #d9f4674f
+def add_methods(cls,        # the class to extend
+                **methods,  # method name = function taking `self` first
+               ):           # `cls`
+    "Attach each function to `cls` under its keyword, named `cls.keyword` (for docs and tracebacks)."
+    if not isinstance(cls, type): raise TypeError(f'cls: expected a class, got {type(cls).__name__}')
+    for name, fn in methods.items():
+        if not callable(fn): raise TypeError(f'{name}: expected a function, got {type(fn).__name__}')
+        fn.__name__, fn.__qualname__ = name, f'{cls.__name__}.{name}'
+        setattr(cls, name, fn)
+    return cls
 
 # %% ../nbs/00_core.ipynb #7c5c1742
 OBJECT_TYPES = ('empty', 'wall', 'item', 'goal', 'agent')  # message-channel order

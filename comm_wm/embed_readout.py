@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from einops import rearrange, reduce, einsum
 
-from .core import exists, default, check_tensor, check_int, check_number
+from .core import exists, default, check_tensor, check_int, check_number, add_methods
 
 # %% auto #0
 __all__ = ['DiscreteContinuous', 'gumbel_noise', 'top_k_filter', 'top_p_filter', 'rescale', 'Embed', 'Readout', 'EmbedAndReadout']
@@ -675,11 +675,9 @@ def _readout_rescale_from_native(self: Readout, t: Tensor, target_range: tuple[f
     _check(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
     return rescale(t, (-1., 1.), target_range)
 
-for _name, _fn in dict(sample=_readout_sample, _sample_continuous=_sample_continuous, log_prob=_readout_log_prob,
-                       entropy=_readout_entropy, kl_div=_readout_kl_div, rescale_to_native=_readout_rescale_to_native,
-                       rescale_from_native=_readout_rescale_from_native).items():
-    _fn.__name__, _fn.__qualname__ = _name, f'Readout.{_name}'
-    setattr(Readout, _name, _fn)
+add_methods(Readout, sample=_readout_sample, _sample_continuous=_sample_continuous, log_prob=_readout_log_prob,
+            entropy=_readout_entropy, kl_div=_readout_kl_div, rescale_to_native=_readout_rescale_to_native,
+            rescale_from_native=_readout_rescale_from_native)
 
 # %% ../nbs/03_embed_readout.ipynb #3417de3e
 def EmbedAndReadout(*args,

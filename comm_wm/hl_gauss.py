@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from einops import rearrange
 
-from .core import exists, default, check_tensor, check_int, check_number
+from .core import exists, default, check_tensor, check_int, check_number, add_methods
 
 # %% auto #0
 __all__ = ['DEFAULT_SIGMA_TO_BIN_RATIO', 'DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA', 'ERF_SATURATION', 'symlog', 'symexp',
@@ -228,10 +228,9 @@ def _transform_from_logits(self, logits:Tensor) -> Tensor:
     "Decoded value `(...)` of `logits` `(..., num_bins)`."
     return self.transform_from_probs(logits.float().softmax(dim=-1))
 
-HLGaussLossFromSupport.transform_to_probs = _transform_to_probs
-HLGaussLossFromSupport.transform_to_logprobs = _transform_to_logprobs
-HLGaussLossFromSupport.transform_from_probs = _transform_from_probs
-HLGaussLossFromSupport.transform_from_logits = _transform_from_logits
+add_methods(HLGaussLossFromSupport,
+            transform_to_probs=_transform_to_probs, transform_to_logprobs=_transform_to_logprobs,
+            transform_from_probs=_transform_from_probs, transform_from_logits=_transform_from_logits)
 
 # %% ../nbs/04_hl_gauss.ipynb #ffc30422
 class _WindowCrossEntropy(torch.autograd.Function):
@@ -282,7 +281,7 @@ def _forward(
         loss = _WindowCrossEntropy.apply(logits, probs, bin_index)
     return _masked_reduce(loss.reshape(target.shape), mask, reduction)
 
-HLGaussLossFromSupport.forward = _forward
+add_methods(HLGaussLossFromSupport, forward=_forward)
 
 # %% ../nbs/04_hl_gauss.ipynb #3625fa38
 class HLGaussLoss(HLGaussLossFromSupport):
@@ -387,11 +386,14 @@ class RunningMeanVariance(nn.Module):
 
     @property
     def running_variance(self) -> Tensor:
+        "Unbiased variance of the values seen (`initial_std ** 2` until two are seen), float64."
         if self.count < 2: return torch.tensor(self.initial_std ** 2, dtype=torch.float64)
         return self.sum_sq_dev / (self.count - 1)
 
     @property
-    def running_std_dev(self) -> Tensor: return self.running_variance.clamp(min=self.eps).sqrt()
+    def running_std_dev(self) -> Tensor:
+        "Standard deviation of the values seen, the variance floored at `eps` first."
+        return self.running_variance.clamp(min=self.eps).sqrt()
 
     @torch.no_grad()
     def forward(self, values:Tensor, mask:Tensor|None=None):
