@@ -110,9 +110,11 @@ def split_notebook(path: Path) -> int:
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('paths', nargs='*', help='notebooks to check (default: nbs/**/*.ipynb)')
-    p.add_argument('--split', action='store_true', help='move the top-level imports of mixed cells into cells of their own')
+    p.add_argument('--split', action='store_true',
+                   help='move the top-level imports of mixed cells into cells of their own')
     a = p.parse_args()
-    paths = [Path(f) for f in a.paths] or sorted(f for f in Path('nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in f.parts)
+    paths = [Path(f) for f in a.paths] or sorted(f for f in Path('nbs').rglob('*.ipynb')
+                                                 if '.ipynb_checkpoints' not in f.parts)
     if a.split:
         if not a.paths: sys.exit('check_cells: --split needs the notebooks to change (only your own)')
         for path in paths: print(f'{path}: {split_notebook(path)} cells split')

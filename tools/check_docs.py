@@ -36,18 +36,21 @@ CHECK_JS = r"""
   const scrolls = o => o === 'auto' || o === 'scroll';
   const innerRight = a => a.getBoundingClientRect().left + a.clientLeft + a.clientWidth;
   const name = e => e.tagName.toLowerCase() + (e.classList.length ? '.' + e.classList[0] : '');
-  const describe = e => name(e) + ' "' + (e.textContent || e.getAttribute('alt') || '').trim().split('\n')[0].slice(0, 60) + '"';
+  const describe = e => name(e) + ' "'
+    + (e.textContent || e.getAttribute('alt') || '').trim().split('\n')[0].slice(0, 60) + '"';
   function overflow(el) {   // why el's content cannot all be seen, or null
     const cs = getComputedStyle(el), box = el.getBoundingClientRect();
     if (!box.width && !box.height) return null;                                   // not displayed
     let right;
     if (scrolls(cs.overflowX)) right = box.right;
-    else if (el.scrollWidth > el.clientWidth + 1 && cs.overflowX !== 'visible') return `cut off by its own overflow-x: ${cs.overflowX}`;
+    else if (el.scrollWidth > el.clientWidth + 1 && cs.overflowX !== 'visible')
+      return `cut off by its own overflow-x: ${cs.overflowX}`;
     else right = box.left + Math.max(el.scrollWidth, box.width);
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
       const o = getComputedStyle(a).overflowX;
       if (o === 'visible') continue;
-      if (right > innerRight(a) + 1 && !scrolls(o)) return `${Math.round(right - innerRight(a))}px cut off by ${name(a)} (overflow-x: ${o})`;
+      if (right > innerRight(a) + 1 && !scrolls(o))
+        return `${Math.round(right - innerRight(a))}px cut off by ${name(a)} (overflow-x: ${o})`;
       if (scrolls(o)) right = a.getBoundingClientRect().right;                     // the rest is reached by scrolling a
     }
     const edge = document.documentElement.clientWidth;
@@ -62,14 +65,17 @@ CHECK_JS = r"""
       if (!m || !p || p.closest(IGNORED)) continue;
       r.rawMath.push(n.data.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, ' '));
     }
-    document.querySelectorAll('.katex-error').forEach(e => r.katexErrors.push((e.title || 'error') + ' in ' + e.textContent.slice(0, 60)));
+    document.querySelectorAll('.katex-error')
+      .forEach(e => r.katexErrors.push((e.title || 'error') + ' in ' + e.textContent.slice(0, 60)));
     document.querySelectorAll('span.math').forEach(e => { r.math++; if (!e.querySelector('.katex')) r.unrendered++; });
     document.fonts.forEach(f => {
       if (f.status === 'error') r.fontErrors.push(f.family);
       if (f.status === 'loaded' && f.family.replace(/"/g, '').startsWith('KaTeX')) r.katexFonts++;
     });
-    performance.getEntriesByType('resource').forEach(e => { if (!e.name.startsWith(location.origin)) r.external.push(e.name); });
-    document.querySelectorAll('main pre, main table, main img, main svg, main .katex-display, main .cell-output-display, main iframe')
+    performance.getEntriesByType('resource')
+      .forEach(e => { if (!e.name.startsWith(location.origin)) r.external.push(e.name); });
+    const boxes = ['pre', 'table', 'img', 'svg', '.katex-display', '.cell-output-display', 'iframe'];
+    document.querySelectorAll(boxes.map(b => 'main ' + b).join(', '))
       .forEach(e => { const why = overflow(e); if (why) r.cutOff.push(describe(e) + ': ' + why); });
     document.querySelectorAll('main pre.sourceCode').forEach(e => {
       if (e.getBoundingClientRect().width && e.scrollWidth > e.clientWidth + 1)
@@ -92,6 +98,7 @@ def run_chrome(*args) -> str:
                            capture_output=True, text=True, timeout=120)
     return r.stdout
 
+LOADED_LINKS = {'stylesheet', 'preload', 'modulepreload', 'icon'}   # <link rel=...> that the browser fetches
 RESOURCE_ATTRS = {'script': 'src', 'img': 'src', 'iframe': 'src', 'source': 'src', 'video': 'src', 'audio': 'src',
                   'embed': 'src'}
 
@@ -106,7 +113,7 @@ class PageParser(HTMLParser):
         if tag == 'a' and a.get('href'): self.links.append(a['href'])
         if tag == 'body' and a.get(REPORT_ATTR): self.report = json.loads(a[REPORT_ATTR])
         if a.get(RESOURCE_ATTRS.get(tag, '')): self.resources.append(a[RESOURCE_ATTRS[tag]])
-        if tag == 'link' and a.get('href') and set((a.get('rel') or '').split()) & {'stylesheet', 'preload', 'modulepreload', 'icon'}:
+        if tag == 'link' and a.get('href') and set((a.get('rel') or '').split()) & LOADED_LINKS:
             self.resources.append(a['href'])
         if tag in ('script', 'style'): self._skip += 1
     def handle_endtag(self, tag):
@@ -195,7 +202,7 @@ def main():
         body = ' '.join(parser.text)
         check(len(body) > 200, f'{page}: empty body ({len(body)} characters of text)')
         listed = set(l.split('#')[0] for l in parser.links)
-        missing = [q for q in pages if q != page and q != 'contributing.html' and q not in listed]
+        missing = [q for q in pages if q != page and q not in listed]
         check(not missing, f'{page}: sidebar does not list {show(missing)}')
         check_rendered(check, page, parser, base)
     if 'contributing.html' in pages and 'index.html' in doms:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 LIB = Path('comm_wm')
 ORDER = ['core', 'config', 'gumbel', 'embed_readout', 'hl_gauss', 'action_transformer', 'messages', 'render',
-         'layouts', 'env', 'interop', 'data', 'sigreg', 'jepa', 'losses', 'checkpoints', 'train', 'metrics',
-         'diagnostics', 'planner', 'evaluate', 'bc', 'results', 'cli']
+         'layouts', 'env', 'interop', 'data', 'sigreg', 'jepa', 'losses', 'checkpoints', 'metrics', 'diagnostics',
+         'train', 'planner', 'evaluate', 'bc', 'results', 'cli']
 CLIENTS = ['tools', 'bench']
 
 def private(name: str) -> bool:
@@ -44,8 +44,8 @@ def private_definitions(tree: ast.Module) -> set:
             for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
                 for e in ast.walk(t):
                     if isinstance(e, ast.Name) and private(e.id): names.add(e.id)
-                    if isinstance(e, ast.Attribute) and private(e.attr) and getattr(e.value, 'id', '') in ('self', 'cls'):
-                        names.add(e.attr)
+                    own_attribute = isinstance(e, ast.Attribute) and getattr(e.value, 'id', '') in ('self', 'cls')
+                    if own_attribute and private(e.attr): names.add(e.attr)
     return names
 
 class ModuleVisitor(ast.NodeVisitor):
@@ -77,10 +77,12 @@ class ModuleVisitor(ast.NodeVisitor):
         v = node.value
         if private(node.attr):
             if isinstance(v, ast.Name) and v.id in self.aliases and self.aliases[v.id] != self.name:
-                self.private_imports.append((node.lineno, f'reads the private name {self.aliases[v.id]}.{node.attr} (as {ast.unparse(node)})'))
+                what = f'reads the private name {self.aliases[v.id]}.{node.attr} (as {ast.unparse(node)})'
+                self.private_imports.append((node.lineno, what))
             elif isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and v.value.id == 'comm_wm' \
                     and v.attr != self.name:
-                self.private_imports.append((node.lineno, f'reads the private name {v.attr}.{node.attr} (as {ast.unparse(node)})'))
+                what = f'reads the private name {v.attr}.{node.attr} (as {ast.unparse(node)})'
+                self.private_imports.append((node.lineno, what))
             elif not (isinstance(v, ast.Name) and v.id in ('self', 'cls')):
                 self.attributes.append((node.lineno, node.attr, ast.unparse(v)))
         self.generic_visit(node)

@@ -10,10 +10,9 @@ import argparse, os, sys, time
 from pathlib import Path
 from execnb.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
-from nbdev.process import NBProcessor
+from nbdev.process import extract_directives
 
 def _directives(cell):
-    from nbdev.process import extract_directives
     return extract_directives(cell, remove=False) if cell.cell_type == 'code' else {}
 
 def execute(path: Path, flags: set) -> bool:
