@@ -21,7 +21,8 @@ from .env import EnvConfig, GridWorld, NUM_ACTIONS
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
 
 # %% auto #0
-__all__ = ['collect_demos', 'StepEncoder', 'BCConfig', 'BCModel', 'demo_batch', 'train_bc', 'BCPolicy', 'save_bc', 'load_bc']
+__all__ = ['collect_demos', 'StepEncoder', 'BCConfig', 'check_configs', 'BCModel', 'demo_batch', 'train_bc', 'BCPolicy',
+           'save_bc', 'load_bc']
 
 # %% ../nbs/21_bc.ipynb #ee10a0e2
 def collect_demos(env_cfg:EnvConfig|None=None,      # the task (autoreset and RGB are turned off; seed is overridden)
@@ -147,6 +148,16 @@ class BCConfig(ConfigBase):
         if self.lr <= 0: raise ValueError(f'lr: expected > 0, got {self.lr}')
         return self
 
+def check_configs(cfg:BCConfig,       # behaviour cloning settings
+                  env_cfg:EnvConfig,  # the task
+                 ):
+    "Raise unless `cfg` is a `BCConfig` and `env_cfg` an `EnvConfig`, both passing their `check()`."
+    if not isinstance(cfg, BCConfig): raise TypeError(f'cfg: expected a BCConfig, got {type(cfg).__name__}')
+    if not isinstance(env_cfg, EnvConfig):
+        raise TypeError(f'env_cfg: expected an EnvConfig, got {type(env_cfg).__name__}')
+    cfg.check()
+    env_cfg.check()
+
 # %% ../nbs/21_bc.ipynb #e2c2aab1
 class BCModel(nn.Module):
     "Step encoder + `MultiAgentTransformer`: centralised logits of every agent's next action."
@@ -155,11 +166,7 @@ class BCModel(nn.Module):
                  env_cfg:EnvConfig,     # grid size, actions, episode length, agents
                 ):
         super().__init__()
-        if not isinstance(cfg, BCConfig): raise TypeError(f'cfg: expected a BCConfig, got {type(cfg).__name__}')
-        if not isinstance(env_cfg, EnvConfig):
-            raise TypeError(f'env_cfg: expected an EnvConfig, got {type(env_cfg).__name__}')
-        cfg.check()
-        env_cfg.check()
+        check_configs(cfg, env_cfg)
         self.cfg, self.env_cfg = cfg, env_cfg
         self.num_actions, self.num_agents = NUM_ACTIONS[env_cfg.view_mode], env_cfg.num_agents
         self.max_seq_len = env_cfg.max_steps
@@ -234,11 +241,7 @@ def train_bc(cfg:BCConfig,             # settings
              demos:dict|None=None,     # demonstrations to use (default: collected from `cfg`)
             ) -> 'BCPolicy':           # the trained policy (greedy); `.model`, `.losses`, `.demos`
     "Behaviour cloning of the oracle: collect labelled demonstrations, train the centralised transformer, DAgger."
-    if not isinstance(cfg, BCConfig): raise TypeError(f'cfg: expected a BCConfig, got {type(cfg).__name__}')
-    if not isinstance(env_cfg, EnvConfig):
-        raise TypeError(f'env_cfg: expected an EnvConfig, got {type(env_cfg).__name__}')
-    cfg.check()
-    env_cfg.check()
+    check_configs(cfg, env_cfg)
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.num_threads)
     try:

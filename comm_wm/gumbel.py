@@ -133,9 +133,7 @@ class CategoricalLatent(nn.Module):
         tau:float|None=None,      # override the temperature (e.g. from a schedule)
     ) -> CategoricalSample:
         "Sample the grouped categorical latent of `x`."
-        check_tensor('x', x, floating=True)
-        if x.ndim < 1 or x.shape[-1] != self.dim:
-            raise ValueError(f'`x` must have a last dimension of dim={self.dim}, got shape {tuple(x.shape)}')
+        check_tensor('x', x, last=(self.dim,), floating=True)
         logits = rearrange(self.to_logits(x), '... (g k) -> ... g k', g=self.num_groups)
         logits = unimix_logits(logits, self.unimix)
         sample = straight_through_sample(logits, tau if tau is not None else self.tau, self.use_gumbel, deterministic)

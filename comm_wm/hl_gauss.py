@@ -523,9 +523,7 @@ class HLGaussLayer(nn.Module):
         reduction:str='mean',           # 'mean', 'sum' or 'none'
     ):
         "Value `(...)` without `target`; loss with it."
-        check_tensor('embed', embed, floating=True)
-        if embed.ndim < 1 or embed.shape[-1] != self.dim:
-            raise ValueError(f'`embed` must have a last dimension of dim={self.dim}, got shape {tuple(embed.shape)}')
+        check_tensor('embed', embed, last=(self.dim,), floating=True)
         _check_reduction(reduction)
         if exists(target):
             _check_target(target, mask, embed.shape[:-1], 'embed')
