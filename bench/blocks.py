@@ -110,7 +110,8 @@ def main():
     med = {k: statistics.median(v) * 1e3 for k, v in hl.items()}
     hl_ratio, hl_paired = med['ours'] / med['reference'], paired_ratio(hl, 'ours', 'reference')
     print(f'(a) HL-Gauss fwd+bwd, logits (4096, 64), {args.hl_repeats} rounds x 20 calls: '
-          f'ours {med["ours"]:.3f} ms, hl_gauss_pytorch {med["reference"]:.3f} ms, ratio {hl_ratio:.3f} (paired {hl_paired:.3f}; target <= 0.5)')
+          f'ours {med["ours"]:.3f} ms, hl_gauss_pytorch {med["reference"]:.3f} ms, ratio {hl_ratio:.3f} (paired '
+          f'{hl_paired:.3f}; target <= 0.5)')
 
     rd = bench_readout(args.repeats, min(args.ref_repeats, args.repeats))
     med = {k: statistics.median(v) * 1e3 for k, v in rd.items()}
@@ -121,7 +122,8 @@ def main():
           f'ours {med["ours"]:.1f} ms, reference default {med["reference"]:.1f} ms')
     print(f'    ours / plain {ours_ratio:.3f} (paired {ours_paired:.3f}; target <= 1.1), '
           f'reference / plain {ref_ratio:.2f} (paired {ref_paired:.2f})')
-    print(f'blocks = hl_gauss_ratio={hl_ratio:.3f} readout_vs_plain={ours_ratio:.3f} reference_readout_vs_plain={ref_ratio:.2f}')
+    print(f'blocks = hl_gauss_ratio={hl_ratio:.3f} readout_vs_plain={ours_ratio:.3f} '
+          f'reference_readout_vs_plain={ref_ratio:.2f}')
 
 
 if __name__ == '__main__':

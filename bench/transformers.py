@@ -47,7 +47,9 @@ def ref_causal_only_fwd_bwd():
     ref(x, mask=causal, is_causal=True).sum().backward()
 
 def timed(fn, reps, store):
-    t0 = time.perf_counter(); fn(); store.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    fn()
+    store.append(time.perf_counter() - t0)
 
 fwd = {f: [] for f in (ours_fwd_bwd, ref_fwd_bwd, ref_causal_only_fwd_bwd)}
 for f in fwd: f()  # warm-up
