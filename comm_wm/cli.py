@@ -79,21 +79,29 @@ def _split_configs(args: list) -> list:
     "Resolve each value after `--configs` (up to the next option) with `resolve_config`."
     out, in_configs = [], False
     for a in args:
-        if a.startswith('--'): in_configs = a == '--configs'; out.append(a)
-        elif in_configs: out.append(resolve_config(a))
-        else: out.append(a)
+        if a.startswith('--'):
+            in_configs = a == '--configs'
+            out.append(a)
+        elif in_configs:
+            out.append(resolve_config(a))
+        else:
+            out.append(a)
     return out
 
 def parse_command(argv: list, # the words after `comm_wm`
                  ) -> tuple:
     "(command, PipelineConfig, options) from the command line; raises `ConfigError` on bad input."
-    parser = argparse.ArgumentParser(prog='comm_wm', description='Communicating world models: collect, train, evaluate, demo.',
-                                     epilog="Config options: --configs FILE|demo|paper ... --values key=value ... (see `comm_wm demo --help`)")
+    parser = argparse.ArgumentParser(
+        prog='comm_wm', description='Communicating world models: collect, train, evaluate, demo.',
+        epilog="Config options: --configs FILE|demo|paper ... --values key=value ... (see `comm_wm demo --help`)")
     parser.add_argument('command', choices=COMMANDS, help='what to run')
     parser.add_argument('--checkpoint', help='evaluate: a run folder or checkpoint file of a trained world model')
     parser.add_argument('--out', help='evaluate: folder for the report (default: beside the checkpoint)')
-    if not argv or argv[0] in ('-h', '--help'): parser.print_help(); raise SystemExit(0)
-    if argv[0] not in COMMANDS: raise ConfigError(f'command: expected one of {COMMANDS}, got {argv[0]!r} (try comm_wm --help)')
+    if not argv or argv[0] in ('-h', '--help'):
+        parser.print_help()
+        raise SystemExit(0)
+    if argv[0] not in COMMANDS:
+        raise ConfigError(f'command: expected one of {COMMANDS}, got {argv[0]!r} (try comm_wm --help)')
     if {'-h', '--help'} & set(argv[1:]):  # the config's keys, types and defaults
         PipelineConfig.parse_from_command_line(['--help'], prog=f'comm_wm {argv[0]}')
     opts, rest = parser.parse_known_args(argv)
@@ -128,7 +136,8 @@ def _worker(name: str):
 
 def _worker_cfg(cfg: PipelineConfig, i: int) -> dict:
     "The config of the i-th task's process as a plain dict (progress bars only in the first)."
-    return dataclasses.asdict(cfg if i == 0 else dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, progress=False)))
+    return dataclasses.asdict(cfg if i == 0
+                              else dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, progress=False)))
 
 def _train_task(cfg: dict, task: str) -> str:
     "Train one task's world model (in a worker process); its run folder."
@@ -144,7 +153,8 @@ def run_train(cfg: PipelineConfig) -> dict:
 
 # %% ../nbs/23_cli.ipynb #07759613
 def bc_baseline(cfg: PipelineConfig, task: str, progress: bool = True):
-    "The behaviour-cloning policy of `task`: loaded from `run_dir/<task>/bc` when trained before, else trained and saved."
+    ("The behaviour-cloning policy of `task`: loaded from `run_dir/<task>/bc` when trained before, "
+     "else trained and saved.")
     folder = Path(cfg.run_dir) / task / 'bc'
     if (folder / 'model.pt').exists() and BCConfig.parse_from_file(folder / 'bc.yaml') == cfg.bc: return load_bc(folder)
     policy = train_bc(cfg.bc, dataclasses.replace(cfg.env, task=task), progress=progress)
@@ -160,14 +170,16 @@ def run_evaluate(cfg: PipelineConfig,  # evaluation settings (and the task, for 
     "Evaluate every method on each task's held-out episodes; writes the report; returns the rows."
     cfg = dataclasses.replace(cfg, tasks=list(models))
     pool = _task_pool(cfg)
-    if pool is None: results = [_evaluate_task(dataclasses.asdict(cfg), task, model, progress) for task, model in models.items()]
+    if pool is None:
+        results = [_evaluate_task(dataclasses.asdict(cfg), task, model, progress) for task, model in models.items()]
     else:
         with pool:
-            results = list(pool.map(_worker('_evaluate_task'), [_worker_cfg(cfg, i) for i in range(len(models))], list(models),
-                                    list(models.values()), [progress and i == 0 for i in range(len(models))]))
+            results = list(pool.map(_worker('_evaluate_task'), [_worker_cfg(cfg, i) for i in range(len(models))],
+                                    list(models), list(models.values()),
+                                    [progress and i == 0 for i in range(len(models))]))
     rows = [row for task_rows, _ in results for row in task_rows]
-    frames, title = next(((f, f'{task}: imagined communication, held-out episode') for task, (_, f) in zip(models, results)
-                          if f is not None), (None, ''))
+    frames, title = next(((f, f'{task}: imagined communication, held-out episode')
+                          for task, (_, f) in zip(models, results) if f is not None), (None, ''))
     write_report(rows, Path(out_dir), frames=frames, frames_title=title)
     return rows
 
@@ -178,7 +190,8 @@ def _evaluate_task(cfg: dict, task: str, model, progress: bool = True) -> tuple:
     ev, env_cfg = cfg.evaluation, dataclasses.replace(cfg.env, task=task)
     methods = [m for m in ev.methods if model is not None or m not in MODES]
     bc_policy = bc_baseline(cfg, task, progress) if 'bc' in methods else None
-    rows = evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)), ev.planner, ev.true_cem, progress, bc_policy)
+    rows = evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)),
+                    ev.planner, ev.true_cem, progress, bc_policy)
     render = ev.render and model is not None and 'imagined' in methods and task == cfg.tasks[0]
     return rows, render_episode('imagined', model, env_cfg, ev.planner, ev.true_cem) if render else None
 
@@ -193,7 +206,8 @@ def run_demo(cfg: PipelineConfig) -> list:
     timing = dict(train_seconds=round(train_s, 1), total_seconds=round(total_s, 1))
     (Path(cfg.run_dir) / 'timing.json').write_text(json.dumps(timing))
     print(markdown_table(rows))
-    print(f"\nreport: {cfg.run_dir}/results.md, results.json, results.csv, success.png ({total_s / 60:.1f} min, training {train_s / 60:.1f} min)")
+    print(f"\nreport: {cfg.run_dir}/results.md, results.json, results.csv, success.png "
+          f"({total_s / 60:.1f} min, training {train_s / 60:.1f} min)")
     return rows
 
 # %% ../nbs/23_cli.ipynb #f9a1adb4
@@ -203,7 +217,8 @@ def main(argv: list | None = None, # the words after `comm_wm` (default: sys.arg
     argv = list(sys.argv[1:] if argv is None else argv)
     try: command, cfg, opts = parse_command(argv)
     except (ConfigError, FileNotFoundError, ValueError) as e:
-        print(f'comm_wm: error: {e}', file=sys.stderr); raise SystemExit(2)
+        print(f'comm_wm: error: {e}', file=sys.stderr)
+        raise SystemExit(2)
     torch.set_num_threads(cfg.train.num_threads)
     if command == 'collect': run_collect(cfg)
     elif command == 'train': run_train(cfg)
@@ -211,9 +226,12 @@ def main(argv: list | None = None, # the words after `comm_wm` (default: sys.arg
     elif command == 'evaluate':
         model, run_cfg = load_checkpoint(opts.checkpoint, ExperimentConfig)
         cfg = dataclasses.replace(cfg, env=run_cfg.env)
-        out = Path(opts.out) if opts.out else Path(opts.checkpoint) / 'eval' if Path(opts.checkpoint).is_dir() else Path(opts.checkpoint).parent / 'eval'
+        out = (Path(opts.out) if opts.out
+               else Path(opts.checkpoint) / 'eval' if Path(opts.checkpoint).is_dir()
+               else Path(opts.checkpoint).parent / 'eval')
         rows = run_evaluate(cfg, {run_cfg.env.task: model}, out, cfg.train.progress)
-        print(markdown_table(rows)); print(f'\nreport: {out}')
+        print(markdown_table(rows))
+        print(f'\nreport: {out}')
 
 # %% ../nbs/23_cli.ipynb #7f046a2b
 if __name__ == '__main__' and 'execnb' not in sys.modules and 'ipykernel' not in sys.modules: main()

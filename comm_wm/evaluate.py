@@ -27,7 +27,9 @@ from .core import exists, default
 
 
 # %% ../nbs/20_evaluate.ipynb #7096e1d3
-EVAL_SEED_OFFSET = 2_000_000  # evaluation seed s plays layouts of env seed EVAL_SEED_OFFSET + s (training: small seeds; train.py validation: 1_000_003)
+# evaluation seed s plays layouts of env seed EVAL_SEED_OFFSET + s
+# (training: small seeds; train.py validation: 1_000_003)
+EVAL_SEED_OFFSET = 2_000_000
 
 def eval_env(env_cfg: EnvConfig, # the task's settings
              episodes: int, # worlds in the batch, one evaluation episode each
@@ -49,7 +51,8 @@ def wilson_ci(successes: int, # number of successes
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))   # contains p despite rounding (100/100 gave 0.9999999999999999)
+    # the interval contains p despite rounding (100/100 gave 0.9999999999999999)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 # %% ../nbs/20_evaluate.ipynb #7a112ccd
 class RandomPolicy:
@@ -130,7 +133,8 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
     env, obs = eval_env(env_cfg, episodes, seed)
     b, a, T = episodes, env.num_agents, env_cfg.max_steps
     initial_distance = env.distances().clone()
-    success = torch.zeros(b, dtype=torch.bool); steps = torch.full((b,), T)
+    success = torch.zeros(b, dtype=torch.bool)
+    steps = torch.full((b,), T)
     on_goal = lambda: (env.state.position == env.state.goal[:, None]).all(-1)   # (B, A) from the state itself
     reached = on_goal()
     collisions = torch.zeros(b)
@@ -142,14 +146,16 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
     for t in range(T):
         start = time.perf_counter()
         actions = policy.act(obs, env, active=active.clone())
-        seconds += time.perf_counter() - start; decisions += int(active.sum()) * a
+        seconds += time.perf_counter() - start
+        decisions += int(active.sum()) * a
         if exists(model) and exists(getattr(policy, 'partner_message', None)) and hasattr(model, 'decode_message'):
             with torch.inference_mode():
                 guess = model.decode_message(policy.partner_message).argmax(1)           # (B*2, 7, 7)
             real = rearrange(partner_of(obs['view'], agent_dim=1), 'b a r c -> (b a) r c')   # partner's real view
             cell_acc = (guess == real).float().mean((-1, -2))
             live = repeat(active, 'b -> (b a)', a=a)
-            acc_sum[t] += cell_acc[live].sum(); acc_n[t] += live.sum()
+            acc_sum[t] += cell_acc[live].sum()
+            acc_n[t] += live.sum()
         pos = env.state.position.clone()
         obs, reward, terminated, truncated, info = env.step(actions)
         if env_cfg.view_mode == 'centered':
@@ -188,7 +194,8 @@ def make_policy(method: str, # one of METHODS
     if method == 'oracle': return OraclePolicy()
     if method == 'true_cem': return TrueSimCEM(default(true_cem, CEMConfig(seed=seed)))
     if method == 'bc':
-        if bc_policy is None: raise ValueError("bc_policy: method 'bc' needs a trained policy (comm_wm.bc.train_bc or load_bc), got None")
+        if bc_policy is None:
+            raise ValueError("bc_policy: method 'bc' needs a trained policy (comm_wm.bc.train_bc or load_bc), got None")
         return bc_policy   # its reset() clears the history, so one policy serves every seed
     if model is None: raise ValueError(f'model is needed for method {method!r}')
     cfg = dataclasses.replace(default(planner_cfg, PlannerConfig()), mode=method)
@@ -196,22 +203,26 @@ def make_policy(method: str, # one of METHODS
 
 # %% ../nbs/20_evaluate.ipynb #0abcf31f
 def _row(method, task, results, oracle_steps, env_cfg, num_actions):
-    succ = torch.cat([r['success'] for r in results]); steps = torch.cat([r['steps'] for r in results])
+    succ = torch.cat([r['success'] for r in results])
+    steps = torch.cat([r['steps'] for r in results])
     reached = torch.cat([r['reached'] for r in results]).float()
     n, k = len(succ), int(succ.sum())
     lo, hi = wilson_ci(k, n)
     ell = torch.cat(oracle_steps).float()
     spl = (succ.float() * ell / torch.maximum(ell, steps.float())).mean().item()
     mode = method if method in MODES else None
-    bits = np.mean([bits_per_episode(mode, int(s), GridMessage.from_env(env_cfg), num_actions) for s in steps.tolist()]) if mode else 0.0
+    bits = np.mean([bits_per_episode(mode, int(s), GridMessage.from_env(env_cfg), num_actions)
+                    for s in steps.tolist()]) if mode else 0.0
     acc_n = sum(r['message_accuracy_count'] for r in results)
     acc = sum(r['message_accuracy'] * r['message_accuracy_count'] for r in results) / acc_n.clamp(min=1)
     return dict(method=method, task=env_cfg.task, success_rate=k / n, ci95=[lo, hi], episodes=n, seeds=len(results),
                 mean_steps=steps[succ].float().mean().item() if k else float('nan'), spl=spl,
-                bits_per_episode=float(bits), ms_per_decision=1e3 * sum(r['seconds'] for r in results) / max(1, sum(r['decisions'] for r in results)),
+                bits_per_episode=float(bits),
+                ms_per_decision=1e3 * sum(r['seconds'] for r in results) / max(1, sum(r['decisions'] for r in results)),
                 collisions_per_episode=torch.cat([r['collisions'] for r in results]).mean().item(),
                 on_goal_rate=reached.mean(0).tolist(),
-                message_accuracy=[round(x, 4) for x in acc[acc_n > 0].tolist()] if mode in ('first', 'imagined', 'full') else [])
+                message_accuracy=([round(x, 4) for x in acc[acc_n > 0].tolist()]
+                                  if mode in ('first', 'imagined', 'full') else []))
 
 def evaluate(model, # trained WorldModel (or None: only the baselines can run)
              env_cfg: EnvConfig, # the task
@@ -256,7 +267,8 @@ def one_step_breakdown(model, # trained WorldModel
                        episodes: int = 64, # held-out worlds
                        seed: int = 0, # evaluation seed
                        warmup: int = 3, # random steps before the states are taken (varied states)
-                      ) -> dict: # fractions of states where the chosen action decreases the true distance, and correlations
+                       # fractions of states where the chosen action decreases the true distance, and correlations
+                      ) -> dict:
     "Greedy one-step choice from predicted vs encoded-true next latents, against the true BFS distance."
     env, obs = eval_env(env_cfg, episodes, seed)
     g = torch.Generator().manual_seed(seed)
@@ -265,14 +277,16 @@ def one_step_breakdown(model, # trained WorldModel
     sim = GridWorld(dataclasses.replace(env.cfg, autoreset=False), b)
     d0 = env.distances()
     true_next, pred_next, enc_next = (torch.zeros(b, 2, A) for _ in range(3))
-    z = rearrange(model.encode(rearrange(obs[key], 'b a ... -> (b a) ...'), rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2)
+    z = rearrange(model.encode(rearrange(obs[key], 'b a ... -> (b a) ...'),
+                               rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2)
     sent = {k: rearrange(obs[k], 'b a ... -> (b a) ...') for k in ('message', 'position')}
     h = rearrange(model.encode_message(**GridMessage.from_env(env_cfg).encoder_inputs(sent)), '(b a) d -> b a d', a=2)
     h = partner_of(h, agent_dim=1)                                                  # (B, 2, Dm) what each agent hears
     for i in range(2):
         for a in range(A):
             sim.copy_from(env)
-            joint = torch.zeros(b, 2, dtype=torch.long); joint[:, i] = a
+            joint = torch.zeros(b, 2, dtype=torch.long)
+            joint[:, i] = a
             o2 = sim.step(joint)[0]
             true_next[:, i, a] = sim.distances()[:, i].float()
             pred_next[:, i, a] = model.distance(model.next(z[:, i], torch.full((b,), a), h[:, i]), h[:, i])
@@ -299,12 +313,15 @@ def _flat(row):
 
 def markdown_table(rows: list[dict]) -> str:
     "The rows as a Markdown table (success with its 95% CI, steps, SPL, bits, ms, on-goal per agent)."
-    head = '| task | method | success | 95% CI | mean steps | SPL | bits / episode | ms / decision | on goal (agent 0 / 1) |'
+    head = ('| task | method | success | 95% CI | mean steps | SPL | bits / episode | ms / decision '
+            '| on goal (agent 0 / 1) |')
     lines = [head, '|' + ' --- |' * 9]
     for r in rows:
         og = r.get('on_goal_rate', [float('nan')] * 2)
-        lines.append(f"| {r['task']} | {r['method']} | {100 * r['success_rate']:.1f}% | [{100 * r['ci95'][0]:.1f}, {100 * r['ci95'][1]:.1f}] "
-                     f"| {r['mean_steps']:.1f} | {r['spl']:.2f} | {r['bits_per_episode']:.0f} | {r['ms_per_decision']:.2f} "
+        lines.append(f"| {r['task']} | {r['method']} | {100 * r['success_rate']:.1f}% "
+                     f"| [{100 * r['ci95'][0]:.1f}, {100 * r['ci95'][1]:.1f}] "
+                     f"| {r['mean_steps']:.1f} | {r['spl']:.2f} | {r['bits_per_episode']:.0f} "
+                     f"| {r['ms_per_decision']:.2f} "
                      f"| {100 * og[0]:.0f}% / {100 * og[1]:.0f}% |")
     return '\n'.join(lines)
 
@@ -312,7 +329,8 @@ def markdown_table(rows: list[dict]) -> str:
 def plot_success(rows: list[dict], ax=None):
     "Bar chart: success rate per method with 95% CI error bars, one group of bars per task."
     import matplotlib.pyplot as plt
-    tasks = list(dict.fromkeys(r['task'] for r in rows)); methods = list(dict.fromkeys(r['method'] for r in rows))
+    tasks = list(dict.fromkeys(r['task'] for r in rows))
+    methods = list(dict.fromkeys(r['method'] for r in rows))
     ax = ax if exists(ax) else plt.subplots(figsize=(1.2 + 0.9 * len(methods) * len(tasks), 3.2))[1]
     width = 0.8 / len(tasks)
     for ti, task in enumerate(tasks):
@@ -322,8 +340,11 @@ def plot_success(rows: list[dict], ax=None):
         err = [[100 * (rs[m]['success_rate'] - rs[m]['ci95'][0]) for m in methods if m in rs],
                [100 * (rs[m]['ci95'][1] - rs[m]['success_rate']) for m in methods if m in rs]]
         ax.bar(x, y, width, yerr=err, capsize=3, label=task)
-    ax.set_xticks(range(len(methods)), methods, rotation=30); ax.set_ylabel('success (%)'); ax.set_ylim(0, 105)
-    ax.legend(fontsize=8); ax.set_title('success with 95% Wilson intervals')
+    ax.set_xticks(range(len(methods)), methods, rotation=30)
+    ax.set_ylabel('success (%)')
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8)
+    ax.set_title('success with 95% Wilson intervals')
     return ax
 
 def plot_message_accuracy(rows: list[dict], ax=None):
@@ -334,11 +355,17 @@ def plot_message_accuracy(rows: list[dict], ax=None):
         acc = r.get('message_accuracy') or []
         if not acc: continue
         x = [0] * len(acc) if r['method'] == 'full' else list(range(len(acc)))
-        if r['method'] == 'full': ax.axhline(float(np.mean(acc)), ls=':', lw=1, label=f"{r['task']} full (real every step)")
-        else: ax.plot(x, acc, marker='.', label=f"{r['task']} {r['method']}")
-    ax.set_xlabel('steps since the last real message'); ax.set_ylabel('cells decoded right'); ax.set_ylim(0, 1)
-    from matplotlib.ticker import MaxNLocator; ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=7); ax.set_title("partner's message as the planner sees it")
+        if r['method'] == 'full':
+            ax.axhline(float(np.mean(acc)), ls=':', lw=1, label=f"{r['task']} full (real every step)")
+        else:
+            ax.plot(x, acc, marker='.', label=f"{r['task']} {r['method']}")
+    ax.set_xlabel('steps since the last real message')
+    ax.set_ylabel('cells decoded right')
+    ax.set_ylim(0, 1)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7)
+    ax.set_title("partner's message as the planner sees it")
     return ax
 
 def plot_episode(frames, # (T, H, W, 3) uint8 rendered maps
@@ -352,7 +379,10 @@ def plot_episode(frames, # (T, H, W, 3) uint8 rendered maps
     fig.set_size_inches(1.6 * len(idx), 1.9)
     axs = fig.subplots(1, len(idx))
     for ax, i in zip(np.atleast_1d(axs), idx):
-        ax.imshow(frames[i]); ax.set_title(f't={i}', fontsize=8); ax.set_xticks([]); ax.set_yticks([])
+        ax.imshow(frames[i])
+        ax.set_title(f't={i}', fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.suptitle(title, fontsize=9)
     return fig
 
@@ -361,17 +391,21 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
                  run_dir, # folder for the files
                  frames=None, # (T, H, W, 3) a rendered episode, e.g. `run_episodes(..., record_world=0)['frames']`
                  frames_title: str = '',
-                 breakdown: dict | None = None, # `one_step_breakdown` result (written to model_error.json and results.md)
+                 # `one_step_breakdown` result (written to model_error.json and results.md)
+                 breakdown: dict | None = None,
                 ) -> dict: # name -> path of every file written
     "Write results.json, results.csv, results.md and the plots to `run_dir`."
     from matplotlib.figure import Figure   # figures outside pyplot: nothing is shown or left open
     if not rows: raise ValueError('rows must hold at least one result row, got none')
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     out = dict(json=run_dir / 'results.json', csv=run_dir / 'results.csv', md=run_dir / 'results.md',
                success=run_dir / 'success.png', accuracy=run_dir / 'message_accuracy.png')
     out['json'].write_text(json.dumps(rows, indent=1))
     with open(out['csv'], 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=CSV_FIELDS); w.writeheader(); w.writerows(_flat(r) for r in rows)
+        w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        w.writeheader()
+        w.writerows(_flat(r) for r in rows)
     md = markdown_table(rows) + '\n'
     if exists(breakdown):
         out['model_error'] = run_dir / 'model_error.json'
@@ -381,8 +415,12 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
                f"observation {100 * breakdown['encoded_next']:.0f}%, random {100 * breakdown['random']:.0f}%.\n")
     out['md'].write_text(md)
     methods = len(set(r['method'] for r in rows)) * len(set(r['task'] for r in rows))
-    for key, plot, size in (('success', plot_success, (1.2 + 0.9 * methods, 3.2)), ('accuracy', plot_message_accuracy, (4.5, 3.2))):
-        fig = Figure(figsize=size); plot(rows, fig.add_subplot()); fig.tight_layout(); fig.savefig(out[key], dpi=120)
+    for key, plot, size in (('success', plot_success, (1.2 + 0.9 * methods, 3.2)),
+                            ('accuracy', plot_message_accuracy, (4.5, 3.2))):
+        fig = Figure(figsize=size)
+        plot(rows, fig.add_subplot())
+        fig.tight_layout()
+        fig.savefig(out[key], dpi=120)
     if exists(frames):
         out['episode'] = run_dir / 'episode.png'
         plot_episode(frames, title=frames_title, fig=Figure()).savefig(out['episode'], dpi=120, bbox_inches='tight')
@@ -397,6 +435,8 @@ def render_episode(method: str, # one of METHODS
                   ) -> torch.Tensor: # (T+1, H, W, 3) uint8 maps of world 0, until the episode ends
     "Frames of one held-out episode (world 0 of evaluation seed `seed`) played by `method`."
     num_actions = GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
-    policy = make_policy(method, model, num_actions, planner_cfg, true_cem, seed, message_kind=GridMessage.from_env(env_cfg))
-    r = run_episodes(policy, env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False), 1, seed, record_world=0)
+    policy = make_policy(method, model, num_actions, planner_cfg, true_cem, seed,
+                         message_kind=GridMessage.from_env(env_cfg))
+    r = run_episodes(policy, env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False), 1, seed,
+                     record_world=0)
     return r['frames'][:int(r['steps'][0]) + 1]
