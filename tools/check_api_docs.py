@@ -21,6 +21,7 @@ from pathlib import Path
 LIB = Path('comm_wm')
 NOT_METHODS = {'setter', 'deleter'}
 CALLED_NOT_NAMED = {'forward'}   # nn.Module's forward runs as module(x)
+NOT_API = {'extra_repr'}         # torch's hooks that a module overrides and nobody calls: repr() calls extra_repr
 
 class IdParser(HTMLParser):
     "Every element id of a page."
@@ -59,7 +60,8 @@ def public_api(path: Path) -> dict:
         if isinstance(node, ast.ClassDef) and node.name in exported and not node.name.startswith('_'):
             members = api.setdefault(node.name, [])
             for f in node.body:
-                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and not f.name.startswith('_'):
+                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and not f.name.startswith('_') \
+                        and f.name not in NOT_API:
                     decs = decorator_names(f)
                     if decs & NOT_METHODS: continue
                     members.append((f.name, 'property' if decs & {'property', 'cached_property'} else 'method'))
