@@ -140,7 +140,8 @@ class GridMessage(MessageKind):
 
     def encoder_inputs(self, obs: Mapping) -> dict: # message (..., 5, 7, 7) float, position (..., 2) int64 or None
         "The one-hot message (the observation's own `message` when it has one) and the position when it is sent."
-        if not isinstance(obs, Mapping): raise TypeError(f'obs: expected a mapping of tensors, got {type(obs).__name__}')
+        if not isinstance(obs, Mapping):
+            raise TypeError(f'obs: expected a mapping of tensors, got {type(obs).__name__}')
         position = _require(obs, 'position').long() if self.send_position else None
         message = obs['message'] if 'message' in obs else view_to_message(_require(obs, 'view'))
         return dict(message=message, position=position)
