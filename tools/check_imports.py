@@ -4,7 +4,7 @@
    `from comm_wm.x import _name`, or `x._name` where `x` is another comm_wm module.
 2. No module reads a private attribute that another module defines: `obj._name` (obj not `self`/`cls`) where
    `_name` is a private attribute, method or function of another comm_wm module and of none of this one's
-   (how `evaluate` reaching into `GridWorld._finished` shows up). The scripts in `tools/` and `bench/` are
+   (how `evaluate` reaching into `GridWorld._finished` shows up). The scripts in `tools/`, `bench/` and `scripts/` are
    checked for (1) and (2) as well: they are clients of the library.
 3. No module imports a module downstream of it in the dependency order below (the order of notes/COMMON.md
    and DESIGN.md), at the top or inside a function; a module missing from the order is reported too.
@@ -18,10 +18,10 @@ import argparse, ast, sys
 from pathlib import Path
 
 LIB = Path('comm_wm')
-ORDER = ['core', 'config', 'gumbel', 'embed_readout', 'hl_gauss', 'action_transformer', 'messages', 'render',
-         'layouts', 'env', 'interop', 'data', 'sigreg', 'jepa', 'losses', 'checkpoints', 'metrics', 'diagnostics',
-         'train', 'planner', 'evaluate', 'bc', 'results', 'cli']
-CLIENTS = ['tools', 'bench']
+ORDER = ['core', 'dsl', 'config', 'gumbel', 'embed_readout', 'hl_gauss', 'hl_gauss_layer', 'action_transformer',
+         'messages', 'render', 'layouts', 'env', 'interop', 'data', 'sigreg', 'jepa', 'losses', 'checkpoints',
+         'metrics', 'diagnostics', 'train', 'planner', 'evaluate', 'bc', 'results', 'cli']
+CLIENTS = ['tools', 'bench', 'scripts']
 
 def private(name: str) -> bool:
     return name.startswith('_') and not (name.startswith('__') and name.endswith('__'))

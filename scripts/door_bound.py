@@ -5,7 +5,7 @@ that agrees with every cell either agent sees (items assumed known everywhere, s
 the median of the blind agent's BFS distance over those layouts (the best estimate under absolute error), and
 print its mean absolute error. nbs/08_layouts.ipynb (Maps and tasks) names this command for the figures.
 
-usage: python tools/door_bound.py [--episodes 400] [--random-door]
+usage: python scripts/door_bound.py [--episodes 400] [--random-door]
 """
 import argparse
 import torch

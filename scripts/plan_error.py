@@ -6,7 +6,7 @@ the planner's chosen sequence, the oracle's, and a random one. Per step it print
 distance head on the encoded true observation, the distance head on the predicted latent (what the planner
 scores), and the fraction of moves that were blocked (a wall, item or the partner). The index page quotes it.
 
-usage: python tools/plan_error.py --checkpoint runs/paper/hidden_goal [--episodes 50] [--steps 12] [--configs paper]
+usage: python scripts/plan_error.py --checkpoint runs/paper/hidden_goal [--episodes 50] [--steps 12] [--configs paper]
                                    [--no-blocked-head]
 """
 import argparse, dataclasses
