@@ -10,14 +10,13 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from einops import rearrange
 
 from .core import exists, default, check_tensor, check_int, check_number, add_methods
 
 # %% auto #0
 __all__ = ['DEFAULT_SIGMA_TO_BIN_RATIO', 'DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA', 'ERF_SATURATION', 'symlog', 'symexp',
-           'window_half_for', 'hl_gauss_window', 'hl_gauss_probs', 'HLGaussLossFromSupport', 'HLGaussLoss',
-           'BinaryHLGaussLoss', 'RunningMeanVariance', 'HLGaussLossFromRunningStats', 'HLGaussLayer']
+           'check_reduction', 'check_mask', 'check_target', 'masked_reduce', 'resolve_transforms', 'window_half_for',
+           'hl_gauss_window', 'hl_gauss_probs', 'HLGaussLossFromSupport', 'HLGaussLoss', 'BinaryHLGaussLoss']
 
 # %% ../nbs/04_hl_gauss.ipynb #91e98817
 DEFAULT_SIGMA_TO_BIN_RATIO = 0.75  # sigma in bin widths, as "Stop Regressing" (Farebrother et al. 2024) recommends
@@ -38,24 +37,37 @@ def _check_range(min_value, max_value):
     if not min_value < max_value:
         raise ValueError(f'`min_value` must be < `max_value`, got min_value={min_value} and max_value={max_value}')
 
-def _check_reduction(reduction):
+# %% ../nbs/04_hl_gauss.ipynb #88cccfc0
+def check_reduction(reduction:str, # 'mean', 'sum' or 'none'
+                   ):
+    "Raise `ValueError` unless `reduction` is 'mean', 'sum' or 'none'."
     if reduction not in ('mean', 'sum', 'none'):
         raise ValueError(f"`reduction` must be 'mean', 'sum' or 'none', got {reduction!r}")
 
-def _check_mask(mask, shape):
+def check_mask(mask:Tensor|None, # (...) bool or float weights of the items, or None
+               shape:torch.Size, # the shape of `target`
+              ):
+    "Raise unless `mask` is None or a tensor of the shape of `target`."
     if mask is None: return
     check_tensor('mask', mask)
     if mask.shape != shape:
         raise ValueError(f'`mask` must have the shape of `target` {tuple(shape)}, got {tuple(mask.shape)}')
 
-def _check_target(target, mask, shape, of):
+def check_target(target:Tensor, # (...) values to learn
+                 mask:Tensor|None, # None, or (...) weights of the shape of `target`
+                 shape:torch.Size, # the shape `target` must have
+                 of:str, # the argument whose leading axes are `shape`, as errors name it ('logits', 'embed')
+                ):
     "`target` must be a tensor of `shape`, the leading axes of the argument `of`; `mask` None or of that shape."
     check_tensor('target', target)
     if target.shape != shape:
         raise ValueError(f'`target` must have shape {of}.shape[:-1] = {tuple(shape)}, got {tuple(target.shape)}')
-    _check_mask(mask, shape)
+    check_mask(mask, shape)
 
-def _masked_reduce(loss, mask, reduction):
+def masked_reduce(loss:Tensor, # (...) per-item loss
+                  mask:Tensor|None, # (...) bool or float weights of the items, or None
+                  reduction:str, # 'mean', 'sum' or 'none'
+                 ) -> Tensor: # scalar, or (...) for 'none' (masked items zeroed)
     "Reduce a per-item loss; with a mask (bool or float weights) the mean divides by the mask's sum."
     if exists(mask): loss = loss * mask.to(loss.dtype)
     if reduction == 'none': return loss
@@ -63,7 +75,11 @@ def _masked_reduce(loss, mask, reduction):
     if not exists(mask): return loss.mean()
     return loss.sum() / mask.to(loss.dtype).sum().clamp(min=1e-5)
 
-def _resolve_transforms(transform, inverse_transform, use_symlog):
+def resolve_transforms(transform:Callable|None, # value -> space the bins live in
+                       inverse_transform:Callable|None, # its exact inverse
+                       use_symlog:bool, # shorthand for `symlog` / `symexp`
+                      ) -> tuple: # (transform, inverse_transform), both None for none
+    "The transform pair the arguments ask for, checked: given together, and the inverse inverts on [-20, 20]."
     if use_symlog:
         if exists(transform) or exists(inverse_transform):
             raise ValueError('pass either `use_symlog=True` or `transform` and `inverse_transform`, not both')
@@ -167,7 +183,7 @@ class HLGaussLossFromSupport(nn.Module):
         if not (isinstance(out_of_range_tolerance_sigma, (int, float)) and out_of_range_tolerance_sigma >= 0):
             raise ValueError(f'`out_of_range_tolerance_sigma` must be a number >= 0, got '
                              f'{out_of_range_tolerance_sigma!r}')
-        self.transform, self.inverse_transform = _resolve_transforms(transform, inverse_transform, use_symlog)
+        self.transform, self.inverse_transform = resolve_transforms(transform, inverse_transform, use_symlog)
 
         mean_bin_width = support.diff().mean().item()
         self.sigma = float(default(sigma, default(sigma_to_bin_ratio, DEFAULT_SIGMA_TO_BIN_RATIO) * mean_bin_width))
@@ -267,8 +283,8 @@ def _forward(
         if exists(mask): raise ValueError('`mask` only applies to a loss; pass `target` too')
         return self.transform_from_logits(logits)
     reduction = default(reduction, 'mean')
-    _check_reduction(reduction)
-    _check_target(target, mask, logits.shape[:-1], 'logits')
+    check_reduction(reduction)
+    check_target(target, mask, logits.shape[:-1], 'logits')
     logits = logits.float().reshape(-1, self.num_bins)
     if self.window_half is None:
         probs = self.transform_to_probs(target)
@@ -279,7 +295,7 @@ def _forward(
             probs, bin_index = hl_gauss_window(prepared, self.support, self.sigma, self.window_half, self.eps,
                                                self.even_bins)
         loss = _WindowCrossEntropy.apply(logits, probs, bin_index)
-    return _masked_reduce(loss.reshape(target.shape), mask, reduction)
+    return masked_reduce(loss.reshape(target.shape), mask, reduction)
 
 add_methods(HLGaussLossFromSupport, forward=_forward)
 
@@ -304,7 +320,7 @@ class HLGaussLoss(HLGaussLossFromSupport):
     ):
         check_int('num_bins', num_bins, 2)
         _check_range(min_value, max_value)
-        transform_, inverse_ = _resolve_transforms(transform, inverse_transform, use_symlog)
+        transform_, inverse_ = resolve_transforms(transform, inverse_transform, use_symlog)
         lo, hi = (transform_(torch.tensor(float(v))).item() if exists(transform_) else float(v)
                   for v in (min_value, max_value))
         if not lo < hi: raise ValueError(f'`transform` must keep min_value < max_value, got {lo} and {hi}')
@@ -360,188 +376,9 @@ class BinaryHLGaussLoss(nn.Module):
         "Binary HL-Gauss loss, or without `target` the decoded value."
         check_tensor('logits', logits, floating=True)
         if not exists(target): return self.transform_from_logits(logits)
-        _check_reduction(reduction)
+        check_reduction(reduction)
         check_tensor('target', target)
         if target.shape != logits.shape:
             raise ValueError(f'`target` must have the shape of `logits` {tuple(logits.shape)}, got '
                              f'{tuple(target.shape)}')
         return F.binary_cross_entropy_with_logits(logits.float(), self.transform_to_probs(target), reduction=reduction)
-
-# %% ../nbs/04_hl_gauss.ipynb #b1659c58
-class RunningMeanVariance(nn.Module):
-    "Exact running mean and (unbiased) variance of every value seen, merged batch by batch."
-    def __init__(
-        self,
-        initial_mean:float=0.,  # reported until a first value is seen
-        initial_std:float=1.,   # reported until two values are seen
-        eps:float=1e-5,         # floor of the variance when taking the std
-    ):
-        super().__init__()
-        check_number('initial_std', initial_std, minimum=0.)
-        check_number('eps', eps, minimum=0.)
-        self.initial_std, self.eps = float(initial_std), eps
-        self.register_buffer('count', torch.tensor(0., dtype=torch.float64))
-        self.register_buffer('running_mean', torch.tensor(float(initial_mean), dtype=torch.float64))
-        self.register_buffer('sum_sq_dev', torch.tensor(0., dtype=torch.float64))
-
-    @property
-    def running_variance(self) -> Tensor:
-        "Unbiased variance of the values seen (`initial_std ** 2` until two are seen), float64."
-        if self.count < 2: return torch.tensor(self.initial_std ** 2, dtype=torch.float64)
-        return self.sum_sq_dev / (self.count - 1)
-
-    @property
-    def running_std_dev(self) -> Tensor:
-        "Standard deviation of the values seen, the variance floored at `eps` first."
-        return self.running_variance.clamp(min=self.eps).sqrt()
-
-    @torch.no_grad()
-    def forward(self, values:Tensor, mask:Tensor|None=None):
-        "Merge `values` (any shape; only where `mask` is true) into the statistics."
-        check_tensor('values', values)
-        values = values.detach().double()
-        if exists(mask):
-            _check_mask(mask, values.shape)
-            values = values[mask.bool()]
-        values = values.flatten()
-        n = values.numel()
-        if n == 0: return
-        if torch.isnan(values).any(): raise ValueError('`values` contains NaN')
-        batch_mean = values.mean()
-        batch_sq_dev = ((values - batch_mean) ** 2).sum()
-        total = self.count + n
-        delta = batch_mean - self.running_mean
-        if self.count == 0: self.running_mean.copy_(batch_mean)
-        else: self.running_mean.add_(delta * n / total)
-        self.sum_sq_dev.add_(batch_sq_dev + delta ** 2 * self.count * n / total)
-        self.count.copy_(total)
-
-# %% ../nbs/04_hl_gauss.ipynb #e5b5593f
-class HLGaussLossFromRunningStats(nn.Module):
-    "HL-Gauss over `num_bins` even bins spanning `mean ± std_dev_range * std` of the targets seen in training."
-    def __init__(
-        self,
-        num_bins:int,                              # number of bins, >= 2 * std_dev_range
-        sigma_to_bin_ratio:float=DEFAULT_SIGMA_TO_BIN_RATIO, # sigma in bin widths
-        std_dev_range:float=3.,                    # half-width of the support in standard deviations
-        running_stats_kwargs:dict|None=None,       # passed to `RunningMeanVariance`
-        freeze_stats:bool=False,                   # never update the statistics (also in training)
-        clamp_to_range:bool=False,                 # clamp targets into the support
-        transform:Callable|None=None,              # statistics and bins live in transformed space
-        inverse_transform:Callable|None=None,      # exact inverse of `transform`
-        use_symlog:bool=False,                     # shorthand for symlog / symexp
-        warn_out_of_range:bool=False,              # warn on targets beyond the tolerance band (off: the support moves)
-        out_of_range_tolerance_sigma:float=DEFAULT_OUT_OF_RANGE_TOLERANCE_SIGMA, # band width in sigmas
-        eps:float=1e-10,                           # floor of the normaliser
-    ):
-        super().__init__()
-        check_int('num_bins', num_bins, 2)
-        check_number('sigma_to_bin_ratio', sigma_to_bin_ratio, minimum=0.)
-        check_number('std_dev_range', std_dev_range, minimum=0.)
-        if num_bins < 2 * std_dev_range:
-            raise ValueError(f'`num_bins` must be >= 2 * std_dev_range = {2 * std_dev_range}, got {num_bins}')
-        self.running_stats = RunningMeanVariance(**default(running_stats_kwargs, {}))
-        self.transform, self.inverse_transform = _resolve_transforms(transform, inverse_transform, use_symlog)
-        self.num_bins, self.sigma_to_bin_ratio, self.std_dev_range = num_bins, sigma_to_bin_ratio, std_dev_range
-        self.freeze_stats, self.clamp_to_range = freeze_stats, clamp_to_range
-        self.warn_out_of_range, self.eps = warn_out_of_range, eps
-        self.out_of_range_tolerance_sigma = out_of_range_tolerance_sigma
-        self.register_buffer('unit', torch.linspace(-1., 1., num_bins + 1), persistent=False)
-
-    def current_support(self) -> tuple[Tensor, float]:
-        "(bin edges `(num_bins + 1,)`, sigma) from the current statistics."
-        mean, std = self.running_stats.running_mean.float(), self.running_stats.running_std_dev.float()
-        support = mean + self.unit * (std * self.std_dev_range)
-        sigma = self.sigma_to_bin_ratio * (2 * self.std_dev_range * std.item() / self.num_bins)
-        return support, sigma
-
-    def forward(
-        self,
-        logits:Tensor,                 # (..., num_bins)
-        target:Tensor|None=None,       # (...) values; None decodes instead
-        mask:Tensor|None=None,         # (...) item weights
-        freeze_stats:bool|None=None,   # override `self.freeze_stats` for this call
-        reduction:str|None=None,       # 'mean' (default), 'sum' or 'none'
-    ) -> Tensor:
-        "Update the statistics (in training, with targets), then HL-Gauss loss or decoded value."
-        if exists(target) and self.training and not default(freeze_stats, self.freeze_stats):
-            check_tensor('target', target)
-            self.running_stats(self.transform(target) if exists(self.transform) else target, mask=mask)
-        support, sigma = self.current_support()
-        self.hl_gauss_loss = HLGaussLossFromSupport(support, sigma=sigma, eps=self.eps,
-                                                    clamp_to_range=self.clamp_to_range,
-                                                    transform=self.transform, inverse_transform=self.inverse_transform,
-                                                    warn_out_of_range=self.warn_out_of_range,
-                                                    out_of_range_tolerance_sigma=self.out_of_range_tolerance_sigma)
-        return self.hl_gauss_loss(logits, target, mask=mask, reduction=reduction)
-
-# %% ../nbs/04_hl_gauss.ipynb #37aaafe3
-class HLGaussLayer(nn.Module):
-    "Linear head from an embedding to HL-Gauss logits: value without a target, loss with one."
-    def __init__(
-        self,
-        dim:int,                                   # embedding dimension
-        *,
-        network:nn.Module|None=None,               # optional network applied before the projection
-        norm_embed:bool=False,                     # RMSNorm the embedding first
-        hl_gauss_loss:dict|HLGaussLossFromSupport|None=None,  # kwargs of `HLGaussLoss`, or a loss module
-        hl_gauss_loss_running_stats:dict|HLGaussLossFromRunningStats|None=None,  # or a running-stats loss
-        regress_loss_fn:Callable=F.mse_loss,       # loss(pred, target, reduction=) of the regression path
-        use_regression:bool=False,                 # plain regression instead of HL-Gauss (ablation)
-        regress_activation:nn.Module|None=None,    # applied to the regression output
-        aux_regress_loss_weight:float=0.,          # weight of an extra regression loss on the decoded value
-    ):
-        super().__init__()
-        check_int('dim', dim)
-        if exists(hl_gauss_loss) and exists(hl_gauss_loss_running_stats):
-            raise ValueError('give `hl_gauss_loss` or `hl_gauss_loss_running_stats`, not both')
-        if not (use_regression or exists(hl_gauss_loss) or exists(hl_gauss_loss_running_stats)):
-            raise ValueError('`hl_gauss_loss` (or `hl_gauss_loss_running_stats`) is required unless '
-                             '`use_regression=True`')
-        if isinstance(hl_gauss_loss, dict): hl_gauss_loss = HLGaussLoss(**hl_gauss_loss)
-        if isinstance(hl_gauss_loss_running_stats, dict):
-            hl_gauss_loss_running_stats = HLGaussLossFromRunningStats(**hl_gauss_loss_running_stats)
-        loss = default(hl_gauss_loss, hl_gauss_loss_running_stats)
-        if exists(loss) and not isinstance(loss, (HLGaussLossFromSupport, HLGaussLossFromRunningStats)):
-            raise TypeError(f'`hl_gauss_loss` must be a dict or an HL-Gauss loss module, got {type(loss).__name__}')
-        if not (isinstance(aux_regress_loss_weight, (int, float)) and aux_regress_loss_weight >= 0):
-            raise ValueError(f'`aux_regress_loss_weight` must be >= 0, got {aux_regress_loss_weight!r}')
-        self.dim, self.hl_gauss_loss, self.use_classification = dim, loss, not use_regression
-        self.network = default(network, nn.Identity())
-        self.norm = nn.RMSNorm(dim) if norm_embed else nn.Identity()
-        self.to_pred = nn.Linear(dim, loss.num_bins if self.use_classification else 1, bias=False)
-        self.regress_loss_fn, self.regress_activation = regress_loss_fn, default(regress_activation, nn.Identity())
-        self.aux_regress_loss_weight = aux_regress_loss_weight
-
-    def forward(
-        self,
-        embed:Tensor,                   # (..., dim)
-        target:Tensor|None=None,        # (...) values to learn; None predicts
-        mask:Tensor|None=None,          # (...) item weights of the loss
-        return_logits:bool=False,       # return the logits (..., num_bins) (regression: the value)
-        return_value_and_logits:bool=False,  # return (value, logits), or (loss, logits) with a target
-        reduction:str='mean',           # 'mean', 'sum' or 'none'
-    ):
-        "Value `(...)` without `target`; loss with it."
-        check_tensor('embed', embed, last=(self.dim,), floating=True)
-        _check_reduction(reduction)
-        if exists(target):
-            _check_target(target, mask, embed.shape[:-1], 'embed')
-        out = self.to_pred(self.network(self.norm(embed)))
-        if not self.use_classification:
-            value = rearrange(self.regress_activation(out), '... 1 -> ...')
-            if return_value_and_logits: return value, value
-            if return_logits or not exists(target): return value
-            loss = self.regress_loss_fn(value, target.to(value.dtype), reduction='none')
-            return _masked_reduce(loss, mask, reduction)
-        logits = out
-        if return_logits: return logits
-        if not exists(target):
-            value = self.hl_gauss_loss(logits)
-            return (value, logits) if return_value_and_logits else value
-        loss = self.hl_gauss_loss(logits, target, mask=mask, reduction=reduction)
-        if self.aux_regress_loss_weight > 0:
-            value = self.hl_gauss_loss(logits)
-            loss = loss + self.aux_regress_loss_weight * _masked_reduce(
-                self.regress_loss_fn(value, target.to(value.dtype), reduction='none'), mask, reduction)
-        return (loss, logits) if return_value_and_logits else loss

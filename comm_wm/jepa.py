@@ -18,7 +18,7 @@ __all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead
 # %% ../nbs/13_jepa.ipynb #efb34eab
 from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor
 from .config import ConfigBase
-from .hl_gauss import HLGaussLayer
+from .hl_gauss_layer import HLGaussLayer
 
 # %% ../nbs/13_jepa.ipynb #59dcacab
 @dataclass
