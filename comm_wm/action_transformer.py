@@ -13,136 +13,11 @@ from einops import rearrange, repeat
 
 from .core import exists, default, check_tensor, check_int
 from .hl_gauss import HLGaussLoss
+from .transformer_blocks import check_range, create_padding_mask, KVCache, Block
 
 # %% auto #0
-__all__ = ['LOG_STD_MIN', 'LOG_STD_MAX', 'create_padding_mask', 'KVCache', 'Attention', 'FeedForward', 'Block',
-           'soft_clamp_log_std', 'ActionTransformer', 'MultiAgentTransformer', 'HierarchicalTransformer',
-           'ActionPredictionLoss']
-
-# %% ../nbs/05_action_transformer.ipynb #9c8753f9
-def _check_range(name, x, lo, hi, where=None):
-    "Raise unless lo <= x < hi (at the elements where `where` is True)."
-    bad = (x < lo) | (x >= hi)
-    if exists(where): bad = bad & where
-    if bad.any(): raise ValueError(f'{name}: expected values in [{lo}, {hi}), got {x[bad][0].item()}')
-
-def create_padding_mask(
-    seq_lens:Tensor, # (...) integer number of valid steps of each sequence
-    max_len:int,     # padded length T
-) -> Tensor:         # (..., T) bool, True at valid steps (step < length)
-    "Boolean mask of the valid (not padded) steps of right-padded sequences."
-    check_int('max_len', max_len, 0)
-    check_tensor('seq_lens', seq_lens, shape=(None,) * getattr(seq_lens, 'ndim', 0), dtype_kind='int')
-    _check_range('seq_lens', seq_lens, 0, max_len + 1)
-    return torch.arange(max_len, device=seq_lens.device) < seq_lens.unsqueeze(-1)
-
-# %% ../nbs/05_action_transformer.ipynb #2a99ca3e
-class KVCache:
-    "Keys and values of every attention layer for the tokens decoded so far, in preallocated buffers."
-    def __init__(self,
-                 capacity:int,  # most tokens the cache can hold
-                ):
-        self.capacity, self.length, self.steps = capacity, 0, 0  # tokens held; timesteps decoded
-        self.keys, self.values = [], []                           # per layer: (batch, heads, capacity, head_dim)
-
-    def append(self, layer:int, k:Tensor, v:Tensor) -> tuple:
-        "Write the new tokens' `k`, `v` `(batch, heads, n, head_dim)` after the cached ones; all keys, values so far."
-        n = k.shape[-2]
-        if self.length + n > self.capacity:
-            raise ValueError(f'cache: holds {self.length} of {self.capacity} tokens, cannot add {n}')
-        if layer == len(self.keys):  # first call: allocate once, write in place afterwards (no O(t^2) copying)
-            self.keys.append(k.new_zeros(*k.shape[:2], self.capacity, k.shape[-1]))
-            self.values.append(v.new_zeros(*v.shape[:2], self.capacity, v.shape[-1]))
-        end = self.length + n
-        self.keys[layer][:, :, self.length:end] = k
-        self.values[layer][:, :, self.length:end] = v
-        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
-
-    def advance(self, tokens:int, steps:int=1):
-        "Mark `tokens` more tokens (`steps` more timesteps) as cached, after every layer has appended them."
-        self.length += tokens
-        self.steps += steps
-
-    def __repr__(self):
-        return f'KVCache(steps={self.steps}, tokens={self.length}/{self.capacity}, layers={len(self.keys)})'
-
-# %% ../nbs/05_action_transformer.ipynb #67ea351b
-class Attention(nn.Module):
-    "Multi-head self-attention through `F.scaled_dot_product_attention`, with an optional KV cache."
-    def __init__(self,
-                 dim:int,          # model width
-                 heads:int,        # number of heads; must divide `dim`
-                 dropout:float=0., # attention dropout (training only)
-                ):
-        super().__init__()
-        if dim % heads: raise ValueError(f'embed_dim: expected a multiple of num_heads={heads}, got {dim}')
-        self.heads, self.dropout = heads, dropout
-        self.to_qkv = nn.Linear(dim, 3 * dim)
-        self.to_out = nn.Linear(dim, dim)
-
-    def forward(self,
-                x:Tensor,                 # (b, n, d) tokens
-                mask:Tensor|None=None,    # bool, broadcastable to (b, heads, n_queries, n_past + n); True = may attend
-                causal:bool=False,        # causal over the (past + new) positions when no `mask` is given
-                cache:KVCache|None=None,  # keys/values of earlier tokens; the new ones are written into it
-                layer:int=0,              # which of the cache's layers is this module's
-                queries:slice|None=None,  # compute outputs only for these of the n tokens
-               ) -> Tensor:               # (b, n_queries, d)
-        "Attend from the `queries` tokens of `x` to every token so far (the cached ones and `x`)."
-        q, k, v = rearrange(self.to_qkv(x), 'b n (qkv h d) -> qkv b h n d', qkv=3, h=self.heads)
-        n_past = 0
-        if exists(cache): n_past, k, v = cache.length, *cache.append(layer, k, v)
-        if exists(queries): q = q[:, :, queries]
-        if causal and not exists(mask) and (exists(queries) or n_past):  # queries are not at 0..n-1: spell it out
-            pos = torch.arange(n_past, n_past + x.shape[1], device=x.device)
-            if exists(queries): pos = pos[queries]
-            mask = torch.arange(k.shape[-2], device=x.device) <= pos[:, None]
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal and not exists(mask),
-                                             dropout_p=self.dropout if self.training else 0.)
-        return self.to_out(rearrange(out, 'b h n d -> b n (h d)'))
-
-# %% ../nbs/05_action_transformer.ipynb #cefcfd1f
-class FeedForward(nn.Sequential):
-    "Two-layer MLP with GELU."
-    def __init__(self, dim:int, hidden:int, dropout:float=0.):
-        super().__init__(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dim))
-
-class Block(nn.Module):
-    "Pre-norm block: causal attention over time, optional attention across agents, feed-forward."
-    def __init__(self,
-                 dim:int,                   # model width
-                 heads:int,                 # attention heads
-                 hidden:int,                # feed-forward width
-                 dropout:float=0.,          # dropout of attention and feed-forward
-                 across_agents:bool=False,  # add attention across the agents of one slot
-                ):
-        super().__init__()
-        self.time_norm, self.time_attn = nn.LayerNorm(dim), Attention(dim, heads, dropout)
-        self.agent_norm = nn.LayerNorm(dim) if across_agents else None
-        self.agent_attn = Attention(dim, heads, dropout) if across_agents else None
-        self.ff_norm, self.ff = nn.LayerNorm(dim), FeedForward(dim, hidden, dropout)
-
-    def forward(self,
-                x:Tensor,                      # (b, a, n, d) tokens
-                agent_valid:Tensor|None=None,  # (b, a, n) bool: the token may be attended to across agents
-                cache:KVCache|None=None,       # keys/values of earlier tokens (incremental decoding)
-                layer:int=0,                   # index of this block in the cache
-                queries:slice|None=None,       # slots to compute outputs for (the last layer)
-               ) -> Tensor:                    # (b, a, n_queries, d)
-        "Attention over each agent's tokens in time, then across agents at each slot, then feed-forward."
-        b, a = x.shape[:2]
-        h = self.time_attn(rearrange(self.time_norm(x), 'b a n d -> (b a) n d'), causal=True,
-                           cache=cache, layer=layer, queries=queries)
-        if exists(queries):
-            x = x[:, :, queries]
-            if exists(agent_valid): agent_valid = agent_valid[:, :, queries]
-        x = x + rearrange(h, '(b a) n d -> b a n d', b=b)
-        if exists(self.agent_attn):
-            eye = torch.eye(a, dtype=torch.bool, device=x.device)  # a query always sees itself
-            mask = rearrange(agent_valid, 'b a n -> (b n) 1 1 a') | eye
-            h = self.agent_attn(rearrange(self.agent_norm(x), 'b a n d -> (b n) a d'), mask=mask)
-            x = x + rearrange(h, '(b n) a d -> b a n d', b=b)
-        return x + self.ff(self.ff_norm(x))
+__all__ = ['LOG_STD_MIN', 'LOG_STD_MAX', 'soft_clamp_log_std', 'ActionTransformer', 'MultiAgentTransformer',
+           'HierarchicalTransformer', 'ActionPredictionLoss']
 
 # %% ../nbs/05_action_transformer.ipynb #56eb2d40
 LOG_STD_MIN, LOG_STD_MAX = -5., 2.
@@ -183,12 +58,12 @@ class _InterleavedCore(nn.Module):
     def _check_actions(self, name, actions, shape, valid=None):
         if self.discrete_actions:
             check_tensor(name, actions, shape=shape, dtype_kind='int')
-            _check_range(name, actions, 0, self.action_dim, valid)
+            check_range(name, actions, 0, self.action_dim, valid)
         else: check_tensor(name, actions, shape=(*shape, self.action_dim), dtype_kind='float')
 
     def _check_seq_lens(self, seq_lens, shape, t):
         check_tensor('seq_lens', seq_lens, shape=shape, dtype_kind='int')
-        _check_range('seq_lens', seq_lens, 0, t + 1)
+        check_range('seq_lens', seq_lens, 0, t + 1)
         return create_padding_mask(seq_lens, t)
 
     def _check_action_mask(self, action_mask, shape):
@@ -350,7 +225,7 @@ class MultiAgentTransformer(_InterleavedCore):
         if a > self.max_num_agents:
             raise ValueError(f'states: expected at most max_num_agents={self.max_num_agents} agents, got {a}')
         check_tensor('agent_ids', agent_ids, shape=(b, a), dtype_kind='int')
-        _check_range('agent_ids', agent_ids, 0, self.max_num_agents)
+        check_range('agent_ids', agent_ids, 0, self.max_num_agents)
         if not exists(agent_mask): return torch.ones(b, a, dtype=torch.bool, device=device)
         check_tensor('agent_mask', agent_mask, shape=(b, a), dtype_kind='bool')
         return agent_mask
@@ -452,7 +327,7 @@ class HierarchicalTransformer(_InterleavedCore):
         self._check_actions('actions', actions, (b, t), valid)
         check_tensor('options', options, shape=(b,) if getattr(options, 'ndim', 0) == 1 else (b, t), dtype_kind='int')
         if options.ndim == 1: options = repeat(options, 'b -> b t', t=t)
-        _check_range('options', options, 0, self.num_options, valid)
+        check_range('options', options, 0, self.num_options, valid)
         self._check_action_mask(action_mask, (b, t))
         options = options.masked_fill(~valid, 0)
         h = self._encode(states[:, None], actions[:, None], valid[:, None],
@@ -497,7 +372,7 @@ class ActionPredictionLoss(nn.Module):
         check_tensor('targets', targets, shape=tuple(preds.shape[:-1]), dtype_kind='int')
         mask = self._mask(mask, preds.shape[:-1])
         if exists(mask): preds, targets = preds[mask], targets[mask]
-        _check_range('targets', targets, 0, preds.shape[-1])
+        check_range('targets', targets, 0, preds.shape[-1])
         k = preds.shape[-1]
         return F.cross_entropy(preds.reshape(-1, k), targets.reshape(-1), reduction='sum') / max(targets.numel(), 1)
 

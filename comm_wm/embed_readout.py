@@ -5,337 +5,24 @@
 # %% ../nbs/03_embed_readout.ipynb #e4b80b2f
 from __future__ import annotations
 
-import math
-from collections import namedtuple
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn, Tensor
+from torch import Tensor
 from einops import rearrange, reduce, einsum
 
-from .core import exists, default, check_tensor, check_int, check_number, add_methods
+from .core import exists, default, check_tensor, check_number, add_methods
+from .distributions import gumbel_noise, top_k_filter, top_p_filter, rescale, pad_heads
+from .distributions import categorical_log_prob, categorical_entropy, categorical_kl_div, categorical_sample
+from .distributions import gaussian_log_prob, gaussian_entropy, gaussian_kl_div, tanh_log_det
+from .row_table import DiscreteContinuous, RowTable, require
 
 # %% auto #0
-__all__ = ['DiscreteContinuous', 'gumbel_noise', 'top_k_filter', 'top_p_filter', 'rescale', 'Embed', 'Readout', 'EmbedAndReadout']
-
-# %% ../nbs/03_embed_readout.ipynb #dee15918
-DiscreteContinuous = namedtuple('DiscreteContinuous', ('discrete', 'continuous'))
-DiscreteContinuous.__doc__ = ('The discrete and continuous parts of a mixed output '
-                              '(logits, parameters, samples or losses).')
-
-def _check(ok: bool, msg: str, exc=ValueError):
-    if not ok: raise exc(msg)
-
-def _exclusive_cumsum(sizes: Sequence[int]) -> list[int]:
-    out, total = [], 0
-    for s in sizes:
-        out.append(total)
-        total += s
-    return out
-
-# %% ../nbs/03_embed_readout.ipynb #86541402
-def gumbel_noise(t: Tensor, # any tensor; the noise has its shape
-                ) -> Tensor:
-    "Standard Gumbel noise shaped like `t`, always finite (float32 for half-precision `t`)."
-    dtype = torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype
-    exp = torch.empty(t.shape, dtype=dtype, device=t.device).exponential_()
-    return -exp.clamp_min(torch.finfo(dtype).tiny).log()
-
-def top_k_filter(logits: Tensor, # (..., classes)
-                 k: int,         # number of classes to keep
-                ) -> Tensor:
-    "Set every logit below the `k`-th largest of its row to `-inf`."
-    check_int('top_k', k)
-    k = min(k, logits.shape[-1])
-    kth = logits.topk(k, dim=-1).values[..., -1:]
-    return logits.masked_fill(logits < kth, float('-inf'))
-
-def top_p_filter(logits: Tensor, # (..., classes)
-                 p: float,       # probability mass to keep, in (0, 1]
-                ) -> Tensor:
-    "Nucleus filtering: keep the most likely classes until their probability reaches `p`, set the rest to `-inf`."
-    check_number('top_p', p, minimum=0., maximum=1., max_strict=False)
-    sorted_logits, order = logits.sort(dim=-1, descending=True)
-    probs = sorted_logits.softmax(dim=-1)
-    mass_before = probs.cumsum(dim=-1) - probs        # exclusive cumsum: the first class is always kept
-    sorted_logits = sorted_logits.masked_fill(mass_before >= p, float('-inf'))
-    return torch.empty_like(logits).scatter_(-1, order, sorted_logits)
-
-def rescale(t: Tensor, old_range: tuple[float, float], new_range: tuple[float, float]) -> Tensor:
-    "Map `t` affinely from `old_range` to `new_range`."
-    (a, b), (c, d) = old_range, new_range
-    return (t - a) / (b - a) * (d - c) + c
-
-# %% ../nbs/03_embed_readout.ipynb #4d7cfc05
-def _finite_log_softmax(logits):
-    "log_softmax with -inf entries replaced by 0 (they are multiplied by a zero probability)"
-    log_probs = logits.log_softmax(dim=-1)
-    return log_probs.masked_fill(log_probs == float('-inf'), 0.)
-
-def _categorical_log_prob(logits, ids, ignore_index=None):
-    "(..., n), (...) -> (...); ignored ids get log-prob 0"
-    ignored = (ids == ignore_index) if exists(ignore_index) else None
-    safe_ids = ids.masked_fill(ignored, 0) if exists(ignored) else ids
-    log_probs = logits.log_softmax(dim=-1).gather(-1, rearrange(safe_ids, '... -> ... 1'))
-    log_probs = rearrange(log_probs, '... 1 -> ...')
-    return log_probs.masked_fill(ignored, 0.) if exists(ignored) else log_probs
-
-def _categorical_entropy(logits):
-    "(..., n) -> (...)"
-    log_probs = _finite_log_softmax(logits)
-    return -(log_probs.exp() * log_probs).sum(dim=-1)
-
-def _categorical_kl(logits_true, logits_pred):
-    "KL(true || pred): (..., n), (..., n) -> (...)"
-    log_true, log_pred = logits_true.log_softmax(dim=-1), logits_pred.log_softmax(dim=-1)
-    diff = (log_true - log_pred).masked_fill(log_true == float('-inf'), 0.)   # classes impossible under `true` add 0
-    return (log_true.exp() * diff).sum(dim=-1)
-
-def _categorical_sample(logits, temperature, differentiable, filter_fn):
-    "ids (...) or, when differentiable, straight-through one-hots (..., n)"
-    if temperature > 0:
-        scaled = filter_fn(logits / temperature)
-        noisy = scaled + gumbel_noise(scaled)
-    else:
-        noisy = filter_fn(logits)
-    ids = noisy.argmax(dim=-1)
-    if not differentiable: return ids
-    soft = noisy.softmax(dim=-1)
-    hard = F.one_hot(ids, logits.shape[-1]).to(soft.dtype)
-    return hard - soft.detach() + soft                # forward: one-hot; backward: gradient of the soft sample
-
-def _pad_heads(heads):
-    "list of (..., n_h) -> (..., heads, max n_h), padded with -inf"
-    max_n = max(h.shape[-1] for h in heads)
-    return torch.stack([F.pad(h, (0, max_n - h.shape[-1]), value=float('-inf')) for h in heads], dim=-2)
-
-# %% ../nbs/03_embed_readout.ipynb #4f05255c
-_LOG_2PI = math.log(2 * math.pi)
-
-def _gaussian_log_prob(mean, log_var, u):
-    return -0.5 * ((u - mean) ** 2 * (-log_var).exp() + log_var + _LOG_2PI)
-
-def _gaussian_entropy(log_var):
-    return 0.5 * (log_var + _LOG_2PI + 1.)
-
-def _gaussian_kl(mean_true, log_var_true, mean_pred, log_var_pred):
-    "KL(N_true || N_pred), elementwise"
-    return 0.5 * (log_var_pred - log_var_true
-                  + (log_var_true.exp() + (mean_true - mean_pred) ** 2) * (-log_var_pred).exp() - 1.)
-
-def _tanh_log_det(u):
-    "log |d tanh(u) / du| = log(1 - tanh(u)^2), stable for large |u|"
-    return 2. * (math.log(2.) - u - F.softplus(-2. * u))
-
-# %% ../nbs/03_embed_readout.ipynb #d06f32a7
-class _Selection:
-    "A parsed selector: discrete groups (sizes, global rows) and continuous dimensions."
-    def __init__(self, group_sizes, discrete_rows, continuous_idx, num_continuous_total):
-        self.group_sizes = group_sizes            # tuple of ints, () when no discrete part
-        self.discrete_rows = discrete_rows        # LongTensor (sum of sizes,) or None for the default rows 0..D-1
-        self.continuous_idx = continuous_idx      # LongTensor (nc,) or None for all dimensions
-        self.num_continuous = num_continuous_total if continuous_idx is None else len(continuous_idx)
-        self.has_discrete, self.has_continuous = len(group_sizes) > 0, self.num_continuous > 0
-        self.single_group = len(group_sizes) == 1
-        self.mixed = self.has_discrete and self.has_continuous
-        self.offsets = _exclusive_cumsum(group_sizes)
-
-    def pack(self, discrete, continuous):
-        "A `DiscreteContinuous` of both parts for a mixed selection, else the one part there is."
-        return DiscreteContinuous(discrete, continuous) if self.mixed else default(discrete, continuous)
-
-def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
-
-def _parse_selector_config(config, num_discrete_total, num_continuous, name='selector_config'):
-    "-> (discrete groups or None, continuous indices or None), checked"
-    def is_discrete(c): return isinstance(c, list) and len(c) > 0 and all(isinstance(g, list) for g in c)
-    def is_continuous(c): return isinstance(c, list) and len(c) > 0 and all(_is_int(i) for i in c)
-    if isinstance(config, tuple) and len(config) == 2:
-        discrete, continuous = config
-        _check(discrete is None or is_discrete(discrete),
-               f'{name}: the discrete part of a (discrete, continuous) tuple must be a list of lists of ints, got '
-               f'{discrete!r}')
-        _check(continuous is None or is_continuous(continuous),
-               f'{name}: the continuous part of a (discrete, continuous) tuple must be a list of ints, got '
-               f'{continuous!r}')
-    elif is_discrete(config): discrete, continuous = config, None
-    elif is_continuous(config): discrete, continuous = None, config
-    else:
-        raise ValueError(f'{name} must be a list of lists of discrete row indices, a list of continuous indices, '
-                         f'or a tuple (discrete, continuous); got {config!r}')
-    _check(exists(discrete) or exists(continuous), f'{name} selects nothing: {config!r}')
-    if exists(discrete):
-        for group in discrete:
-            _check(len(group) > 0 and all(_is_int(i) for i in group), f'{name}: discrete group {group!r} must be a '
-                                                                      f'non-empty list of ints')
-            _check(len(set(group)) == len(group), f'{name}: discrete group {group!r} repeats an index')
-            _check(all(0 <= i < num_discrete_total for i in group),
-                   f'{name}: discrete indices must be in [0, {num_discrete_total}), got group {group!r}')
-    if exists(continuous):
-        _check(len(set(continuous)) == len(continuous), f'{name}: continuous indices {continuous!r} repeat an index')
-        _check(all(0 <= i < num_continuous for i in continuous),
-               f'{name}: continuous indices must be in [0, {num_continuous}), got {continuous!r}')
-    return discrete, continuous
-
-def _selection_from(discrete, continuous, num_continuous):
-    sizes = tuple(len(g) for g in discrete) if exists(discrete) else ()
-    rows = torch.tensor([i for g in discrete for i in g], dtype=torch.long) if exists(discrete) else None
-    cont = torch.tensor(continuous, dtype=torch.long) if exists(continuous) else torch.zeros(0, dtype=torch.long)
-    return _Selection(sizes, rows, cont, num_continuous)
-
-def _config_key(config):
-    "hashable form of a selector config"
-    if isinstance(config, (list, tuple)): return (type(config).__name__, tuple(_config_key(c) for c in config))
-    return config
-
-# %% ../nbs/03_embed_readout.ipynb #3a165a6d
-class _EmbedReadoutBase(nn.Module):
-    def __init__(self,
-                 dim: int | None,                         # width of the hidden vectors; None: no parameters
-                 num_discrete: int | tuple[int, ...] = 0, # vocabulary size, or one size per discrete head
-                 num_continuous: int = 0,                 # number of continuous dimensions
-                 continuous_mean_std: Tensor | None = None, # (num_continuous, 2): mean and std to normalise by
-                 selector=None,                           # one default selector config
-                 selectors: list | None = None,           # several selector configs, picked by `selector_index`
-                 use_parallel_multi_discrete: bool = True, # multi-discrete math on one padded tensor (else per head)
-                 continuous_log_var_embed: bool = True,   # Gaussian (mean, log-variance); False: plain regression
-                 continuous_squashed: bool = False,       # tanh-squashed Gaussian
-                 regression_loss_type: str = 'mse',       # 'mse' or 'l1' when `continuous_log_var_embed=False`
-                 eps: float = 1e-6,                       # clamp for atanh and std
-                 rows_per_continuous: int = 1):
-        super().__init__()
-        if exists(dim): check_int('dim', dim)
-        if _is_int(num_discrete):
-            _check(num_discrete >= 0, f'num_discrete must be >= 0, got {num_discrete}')
-            num_discrete = (num_discrete,) if num_discrete > 0 else ()
-        else:
-            _check(isinstance(num_discrete, (tuple, list)) and len(num_discrete) > 0
-                   and all(_is_int(n) and n > 0 for n in num_discrete),
-                   f'num_discrete must be an int or a non-empty tuple of positive ints, got {num_discrete!r}')
-            num_discrete = tuple(num_discrete)
-        check_int('num_continuous', num_continuous, 0)
-        _check(len(num_discrete) > 0 or num_continuous > 0,
-               'num_discrete and num_continuous are both zero: nothing to embed')
-        _check(regression_loss_type in ('mse', 'l1'),
-               f"regression_loss_type must be 'mse' or 'l1', got {regression_loss_type!r}")
-        _check(not (continuous_squashed and not continuous_log_var_embed),
-               'continuous_squashed needs the Gaussian readout (continuous_log_var_embed=True)')
-        _check(not (exists(selector) and exists(selectors)), 'pass either selector or selectors, not both')
-        self.dim, self.num_discrete, self.num_continuous = dim, num_discrete, num_continuous
-        self.total_discrete = sum(num_discrete)
-        self.use_parallel_multi_discrete = use_parallel_multi_discrete
-        self.continuous_log_var_embed, self.continuous_squashed = continuous_log_var_embed, continuous_squashed
-        self.regression_loss_type, self.eps = regression_loss_type, eps
-
-        if exists(continuous_mean_std):
-            _check(num_continuous > 0, 'continuous_mean_std was given but num_continuous is 0')
-            continuous_mean_std = torch.as_tensor(continuous_mean_std, dtype=torch.float32)
-            _check(continuous_mean_std.shape == (num_continuous, 2),
-                   f'continuous_mean_std must have shape ({num_continuous}, 2) (mean, std per dimension), got '
-                   f'{tuple(continuous_mean_std.shape)}')
-            _check(bool((continuous_mean_std[:, 1] > 0).all()) and bool(continuous_mean_std.isfinite().all()),
-                   'continuous_mean_std: std (column 1) must be positive and all entries finite')
-        self.register_buffer('continuous_mean_std', continuous_mean_std)
-
-        self.embeddings = None
-        if exists(dim):
-            self.embeddings = nn.Embedding(self.total_discrete + rows_per_continuous * num_continuous, dim)
-            nn.init.normal_(self.embeddings.weight, std=1e-2)
-
-        self.default_selection = _Selection(num_discrete, None, None, num_continuous)
-        self._selection_cache = {}
-        configs = [selector] if exists(selector) else default(selectors, [])
-        _check(isinstance(configs, list), f'selectors must be a list of selector configs, got {type(configs).__name__}')
-        self.selections = [self._selection(c, 'selectors') for c in configs]
-
-    def _selection(self, config, name='selector_config'):
-        key = _config_key(config)
-        if key not in self._selection_cache:
-            discrete, continuous = _parse_selector_config(config, self.total_discrete, self.num_continuous, name)
-            self._selection_cache[key] = _selection_from(discrete, continuous, self.num_continuous)
-        return self._selection_cache[key]
-
-    def get_selection(self, selector_index: int | None = None, selector_config=None) -> _Selection:
-        "The selection a call uses: `selector_config` if given, else `selectors[selector_index]`, else all rows."
-        if exists(selector_config): return self._selection(selector_config)
-        if len(self.selections) == 0:
-            _check(selector_index is None, f'selector_index={selector_index} given but no selectors were configured')
-            return self.default_selection
-        if len(self.selections) == 1 and selector_index is None: return self.selections[0]
-        _check(_is_int(selector_index) and 0 <= selector_index < len(self.selections),
-               f'selector_index must be an int in [0, {len(self.selections)}), got {selector_index!r}')
-        return self.selections[selector_index]
-
-    @property
-    def weight(self) -> Tensor:
-        "The table of rows `(rows, dim)`."
-        if not exists(self.embeddings): raise RuntimeError('this module was built with dim=None and has no parameters')
-        return self.embeddings.weight
-
-    def _discrete_weight(self, sel):
-        "(sum of group sizes, dim)"
-        w = self.weight
-        if sel.discrete_rows is not None: return w[sel.discrete_rows.to(w.device)]
-        # no slice (and no slice backward) when all rows are discrete
-        return w if w.shape[0] == self.total_discrete else w[:self.total_discrete]
-
-    def _continuous_rows(self, sel, which=0):
-        "row indices of the continuous mean (which=0) or log-variance (which=1) rows"
-        idx = torch.arange(self.num_continuous) if sel.continuous_idx is None else sel.continuous_idx
-        return (self.total_discrete + which * self.num_continuous + idx).to(self.weight.device)
-
-    def _mean_std(self, sel):
-        "(mean, std) of the selected continuous dimensions, or None"
-        if not exists(self.continuous_mean_std): return None
-        ms = self.continuous_mean_std
-        if sel.continuous_idx is not None: ms = ms[sel.continuous_idx.to(ms.device)]
-        return ms.unbind(dim=-1)
-
-    def _check_ids(self, ids, sel, batch_shape, name, ignore_index=None):
-        "check discrete ids: integer dtype, shape batch_shape (+ heads), values in range (or ignore_index)"
-        check_tensor(f'{name} (discrete ids)', ids, dtype_kind='int')
-        heads = () if sel.single_group else (len(sel.group_sizes),)
-        if exists(batch_shape):
-            _check(tuple(ids.shape) == tuple(batch_shape) + heads,
-                   f'{name}: expected discrete ids of shape {tuple(batch_shape) + heads}, got {tuple(ids.shape)}')
-        else:
-            _check(len(heads) == 0 or (ids.ndim >= 1 and ids.shape[-1] == heads[0]),
-                   f'{name}: expected discrete ids ending in {heads[0] if heads else ""} (one id per head), got shape '
-                   f'{tuple(ids.shape)}')
-        sizes = sel.group_sizes[0] if sel.single_group else torch.tensor(sel.group_sizes, device=ids.device)
-        bad = (ids < 0) | (ids >= sizes)
-        if exists(ignore_index): bad = bad & (ids != ignore_index)
-        if bool(bad.any()):
-            first_bad = ids[bad][0].item()
-            raise ValueError(f'{name}: discrete ids must be in [0, n) for head sizes {sel.group_sizes}'
-                             f'{" (or ignore_index=" + str(ignore_index) + ")" if exists(ignore_index) else ""}; got '
-                             f'{first_bad}')
-
-    def _check_values(self, values, sel, batch_shape, name):
-        "check continuous values: floating, shape batch_shape + (nc,), no NaN"
-        check_tensor(f'{name} (continuous values)', values, dtype_kind='float')
-        nc = sel.num_continuous
-        if exists(batch_shape):
-            _check(tuple(values.shape) == tuple(batch_shape) + (nc,),
-                   f'{name}: expected continuous values of shape {tuple(batch_shape) + (nc,)}, '
-                   f'got {tuple(values.shape)}')
-        else:
-            _check(values.ndim >= 1 and values.shape[-1] == nc,
-                   f'{name}: expected continuous values ending in {nc} dimensions, got shape {tuple(values.shape)}')
-        _check(not bool(values.isnan().any()), f'{name}: continuous values contain NaN')
-
-    def _split_pair(self, pair, sel, name):
-        "(discrete, continuous) from a mixed input, or the input placed on its side"
-        if sel.mixed:
-            _check(isinstance(pair, (tuple, list)) and len(pair) == 2,
-                   f'{name}: this selection is mixed discrete and continuous; pass a (discrete, continuous) pair, got '
-                   f'{type(pair).__name__}', TypeError)
-            return tuple(pair)
-        return (pair, None) if sel.has_discrete else (None, pair)
+__all__ = ['Embed', 'Readout', 'EmbedAndReadout']
 
 # %% ../nbs/03_embed_readout.ipynb #125c192b
-class Embed(_EmbedReadoutBase):
+class Embed(RowTable):
     "Embed discrete ids and/or continuous values into vectors of width `dim`."
     def __init__(self, *args, **kwargs):
         kwargs.pop('continuous_log_var_embed', None)   # readout-only arguments
@@ -345,7 +32,7 @@ class Embed(_EmbedReadoutBase):
     def forward(self,
                 inp,                                   # ids (...) or (..., heads); values (..., nc); or a pair of both
                 selector_index: int | None = None,     # which of `selectors` to use
-                selector_config=None,                  # a runtime selector config (see Selectors)
+                selector_config=None,                  # a runtime selector config (see `RowTable`)
                 sum_discrete_sets: bool = True,        # sum over discrete heads (else keep (..., heads, dim))
                 sum_continuous: bool = True,           # sum over continuous dimensions (else keep (..., nc, dim))
                 sum_discrete_continuous: bool = True,  # add the discrete and continuous parts (else a pair)
@@ -379,15 +66,15 @@ class Embed(_EmbedReadoutBase):
 
         if exists(discrete) and exists(continuous):
             if sum_discrete_continuous and sum_discrete_sets and sum_continuous:
-                _check(discrete_embed.shape == continuous_embed.shape,
-                       f'inp: discrete and continuous parts must share batch shape, got {tuple(discrete.shape)} and '
-                       f'{tuple(continuous.shape)}')
+                require(discrete_embed.shape == continuous_embed.shape,
+                        f'inp: discrete and continuous parts must share batch shape, got {tuple(discrete.shape)} and '
+                        f'{tuple(continuous.shape)}')
                 return discrete_embed + continuous_embed
             return DiscreteContinuous(discrete_embed, continuous_embed)
         return default(discrete_embed, continuous_embed)
 
 # %% ../nbs/03_embed_readout.ipynb #744a5afa
-class Readout(_EmbedReadoutBase):
+class Readout(RowTable):
     "Read distribution parameters (or losses) for discrete and/or continuous outputs from vectors of width `dim`."
     def __init__(self, *args,
                  ignore_index: int | None = -1, # discrete target value that is left out of the loss
@@ -420,7 +107,7 @@ class Readout(_EmbedReadoutBase):
                ):
         "Distribution parameters of `embeds`, or with `targets` the loss (see above)."
         return_loss = default(return_loss, exists(targets))
-        _check(not (return_loss and not exists(targets)), 'targets must be given when return_loss=True')
+        require(not (return_loss and not exists(targets)), 'targets must be given when return_loss=True')
         check_tensor('embeds', embeds, last=(self.dim,))
         sel = self.get_selection(selector_index, selector_config)
         discrete_logits = self._discrete_logits(embeds, sel) if sel.has_discrete else None
@@ -470,7 +157,7 @@ class Readout(_EmbedReadoutBase):
             losses = F.cross_entropy(rearrange(logits, '... n -> (...) n'), rearrange(ids, '... -> (...)'),
                                      ignore_index=default(ignore, -100), reduction='none').reshape(ids.shape)
         elif self.use_parallel_multi_discrete:
-            losses = -_categorical_log_prob(_pad_heads(logits), ids, ignore)             # (..., heads)
+            losses = -categorical_log_prob(pad_heads(logits), ids, ignore)             # (..., heads)
         else:
             losses = torch.stack([F.cross_entropy(rearrange(l, '... n -> (...) n'), rearrange(t, '... -> (...)'),
                                                   ignore_index=default(ignore, -100), reduction='none').reshape(t.shape)
@@ -509,35 +196,35 @@ class Readout(_EmbedReadoutBase):
         if self.continuous_squashed:
             y = y.clamp(-1 + self.eps, 1 - self.eps)
             u = torch.atanh(y)
-            log_det = log_det + _tanh_log_det(u)
+            log_det = log_det + tanh_log_det(u)
         else:
             u = y
-        return _gaussian_log_prob(mean, log_var, u) - log_det
+        return gaussian_log_prob(mean, log_var, u) - log_det
 
     def _check_params(self, params, sel, name='params'):
         "check the structure and sizes of distribution parameters against the selection"
         discrete, continuous = self._split_pair(params, sel, name)
         if exists(discrete):
             if sel.single_group:
-                _check(isinstance(discrete, Tensor) and discrete.shape[-1] == sel.group_sizes[0],
-                       f'{name}: expected discrete logits of shape (..., {sel.group_sizes[0]}), got '
-                       f'{tuple(discrete.shape) if isinstance(discrete, Tensor) else type(discrete).__name__}')
+                require(isinstance(discrete, Tensor) and discrete.shape[-1] == sel.group_sizes[0],
+                        f'{name}: expected discrete logits of shape (..., {sel.group_sizes[0]}), got '
+                        f'{tuple(discrete.shape) if isinstance(discrete, Tensor) else type(discrete).__name__}')
             else:
                 sizes = (tuple(l.shape[-1] for l in discrete) if isinstance(discrete, (tuple, list))
                          else type(discrete).__name__)
-                _check(sizes == sel.group_sizes,
-                       f'{name}: expected one logits tensor per head with sizes {sel.group_sizes}, got {sizes}')
+                require(sizes == sel.group_sizes,
+                        f'{name}: expected one logits tensor per head with sizes {sel.group_sizes}, got {sizes}')
         if exists(continuous):
             expected = (sel.num_continuous, 2) if self.continuous_log_var_embed else (sel.num_continuous,)
-            _check(isinstance(continuous, Tensor) and tuple(continuous.shape[-len(expected):]) == expected,
-                   f'{name}: expected continuous parameters of shape (..., {", ".join(map(str, expected))}), got '
-                   f'{tuple(continuous.shape) if isinstance(continuous, Tensor) else type(continuous).__name__}')
+            require(isinstance(continuous, Tensor) and tuple(continuous.shape[-len(expected):]) == expected,
+                    f'{name}: expected continuous parameters of shape (..., {", ".join(map(str, expected))}), got '
+                    f'{tuple(continuous.shape) if isinstance(continuous, Tensor) else type(continuous).__name__}')
         return discrete, continuous
 
     def _need_distribution(self, what):
-        _check(self.continuous_log_var_embed,
-               f'{what} needs the Gaussian readout; this readout does plain regression '
-               f'(continuous_log_var_embed=False)')
+        require(self.continuous_log_var_embed,
+                f'{what} needs the Gaussian readout; this readout does plain regression '
+                f'(continuous_log_var_embed=False)')
 
 # %% ../nbs/03_embed_readout.ipynb #d8d27101
 def _readout_sample(self: Readout,
@@ -565,30 +252,30 @@ def _readout_sample(self: Readout,
             for f in filters: l = f(l)
             return l
         if sel.single_group:
-            discrete_sample = _categorical_sample(discrete, temperature, differentiable, filter_all)
+            discrete_sample = categorical_sample(discrete, temperature, differentiable, filter_all)
         elif self.use_parallel_multi_discrete and not differentiable:
             heads = [filter_all(l / temperature) if temperature > 0 else filter_all(l) for l in discrete]
-            padded = _pad_heads(heads)                                  # (..., heads, max n)
+            padded = pad_heads(heads)                                  # (..., heads, max n)
             if temperature > 0: padded = padded + gumbel_noise(padded)
             discrete_sample = padded.argmax(dim=-1)                     # (..., heads)
         else:
-            samples = [_categorical_sample(l, temperature, differentiable, filter_all) for l in discrete]
+            samples = [categorical_sample(l, temperature, differentiable, filter_all) for l in discrete]
             discrete_sample = tuple(samples) if differentiable else torch.stack(samples, dim=-1)
     if exists(continuous):
         continuous_sample = self._sample_continuous(continuous, sel, temperature, differentiable, rescale_range)
     else:
-        _check(rescale_range is None, 'rescale_range applies to continuous samples; this selection has none')
+        require(rescale_range is None, 'rescale_range applies to continuous samples; this selection has none')
     return sel.pack(discrete_sample, continuous_sample)
 
 def _sample_continuous(self: Readout, params, sel, temperature, differentiable, rescale_range):
     mean_std = self._mean_std(sel)
     if exists(rescale_range):
-        _check(self.continuous_squashed,
-               'rescale_range needs continuous_squashed=True (samples in (-1, 1) to map from)')
-        _check(not exists(mean_std), 'rescale_range and continuous_mean_std both map samples; use one of them')
-        _check(isinstance(rescale_range, (tuple, list)) and len(rescale_range) == 2
-               and rescale_range[0] < rescale_range[1],
-               f'rescale_range must be (low, high) with low < high, got {rescale_range!r}')
+        require(self.continuous_squashed,
+                'rescale_range needs continuous_squashed=True (samples in (-1, 1) to map from)')
+        require(not exists(mean_std), 'rescale_range and continuous_mean_std both map samples; use one of them')
+        require(isinstance(rescale_range, (tuple, list)) and len(rescale_range) == 2
+                and rescale_range[0] < rescale_range[1],
+                f'rescale_range must be (low, high) with low < high, got {rescale_range!r}')
     if not self.continuous_log_var_embed:
         sample = params                                                  # regression: the prediction itself
     else:
@@ -615,11 +302,11 @@ def _readout_log_prob(self: Readout,
     if exists(discrete):
         batch = (discrete if sel.single_group else discrete[0]).shape[:-1]
         self._check_ids(discrete_value, sel, batch, 'value', self.ignore_index)
-        if sel.single_group: out_discrete = _categorical_log_prob(discrete, discrete_value, self.ignore_index)
+        if sel.single_group: out_discrete = categorical_log_prob(discrete, discrete_value, self.ignore_index)
         elif self.use_parallel_multi_discrete:
-            out_discrete = _categorical_log_prob(_pad_heads(discrete), discrete_value, self.ignore_index)
+            out_discrete = categorical_log_prob(pad_heads(discrete), discrete_value, self.ignore_index)
         else:
-            out_discrete = torch.stack([_categorical_log_prob(l, v, self.ignore_index)
+            out_discrete = torch.stack([categorical_log_prob(l, v, self.ignore_index)
                                         for l, v in zip(discrete, discrete_value.unbind(-1))], dim=-1)
     if exists(continuous):
         self._need_distribution('log_prob')
@@ -636,12 +323,12 @@ def _readout_entropy(self: Readout,
     discrete, continuous = self._check_params(params, sel)
     out_discrete = out_continuous = None
     if exists(discrete):
-        if sel.single_group: out_discrete = _categorical_entropy(discrete)
-        elif self.use_parallel_multi_discrete: out_discrete = _categorical_entropy(_pad_heads(discrete))
-        else: out_discrete = torch.stack([_categorical_entropy(l) for l in discrete], dim=-1)
+        if sel.single_group: out_discrete = categorical_entropy(discrete)
+        elif self.use_parallel_multi_discrete: out_discrete = categorical_entropy(pad_heads(discrete))
+        else: out_discrete = torch.stack([categorical_entropy(l) for l in discrete], dim=-1)
     if exists(continuous):
         self._need_distribution('entropy')
-        out_continuous = _gaussian_entropy(continuous[..., 1])
+        out_continuous = gaussian_entropy(continuous[..., 1])
         mean_std = self._mean_std(sel)
         if exists(mean_std): out_continuous = out_continuous + mean_std[1].clamp_min(self.eps).log()
     return sel.pack(out_discrete, out_continuous)
@@ -657,22 +344,22 @@ def _readout_kl_div(self: Readout,
     d_pred, c_pred = self._check_params(params_pred, sel, 'params_pred')
     out_discrete = out_continuous = None
     if exists(d_true):
-        if sel.single_group: out_discrete = _categorical_kl(d_true, d_pred)
-        elif self.use_parallel_multi_discrete: out_discrete = _categorical_kl(_pad_heads(d_true), _pad_heads(d_pred))
-        else: out_discrete = torch.stack([_categorical_kl(t, p) for t, p in zip(d_true, d_pred)], dim=-1)
+        if sel.single_group: out_discrete = categorical_kl_div(d_true, d_pred)
+        elif self.use_parallel_multi_discrete: out_discrete = categorical_kl_div(pad_heads(d_true), pad_heads(d_pred))
+        else: out_discrete = torch.stack([categorical_kl_div(t, p) for t, p in zip(d_true, d_pred)], dim=-1)
     if exists(c_true):
         self._need_distribution('kl_div')
-        out_continuous = _gaussian_kl(c_true[..., 0], c_true[..., 1], c_pred[..., 0], c_pred[..., 1])
+        out_continuous = gaussian_kl_div(c_true[..., 0], c_true[..., 1], c_pred[..., 0], c_pred[..., 1])
     return sel.pack(out_discrete, out_continuous)
 
 def _readout_rescale_to_native(self: Readout, t: Tensor, source_range: tuple[float, float]) -> Tensor:
     "Map values from `source_range` to the squashed Gaussian's range (-1, 1), e.g. to score actions with `log_prob`."
-    _check(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
+    require(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
     return rescale(t, source_range, (-1., 1.))
 
 def _readout_rescale_from_native(self: Readout, t: Tensor, target_range: tuple[float, float]) -> Tensor:
     "Map squashed samples from (-1, 1) to `target_range`."
-    _check(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
+    require(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
     return rescale(t, (-1., 1.), target_range)
 
 add_methods(Readout, sample=_readout_sample, _sample_continuous=_sample_continuous, log_prob=_readout_log_prob,
@@ -690,6 +377,6 @@ def EmbedAndReadout(*args,
     embed = Embed(*args, **default(embed_kwargs, {}), **kwargs)
     readout = Readout(*args, **default(readout_kwargs, {}), **kwargs)
     if weight_tie:
-        _check(exists(readout.embeddings), 'weight_tie needs parameters (dim is None)')
+        require(exists(readout.embeddings), 'weight_tie needs parameters (dim is None)')
         embed.embeddings = readout.embeddings     # every call reads `self.weight`, so this ties everything
     return embed, readout

@@ -18,9 +18,10 @@ import argparse, ast, sys
 from pathlib import Path
 
 LIB = Path('comm_wm')
-ORDER = ['core', 'dsl', 'config', 'gumbel', 'embed_readout', 'hl_gauss', 'hl_gauss_layer', 'action_transformer',
-         'messages', 'render', 'layouts', 'env', 'interop', 'data', 'sigreg', 'jepa', 'losses', 'checkpoints',
-         'metrics', 'diagnostics', 'train', 'planner', 'evaluate', 'bc', 'results', 'cli']
+ORDER = ['core', 'dsl', 'config', 'gumbel', 'distributions', 'row_table', 'embed_readout', 'hl_gauss', 'hl_gauss_layer',
+         'transformer_blocks', 'action_transformer', 'messages', 'render', 'layouts', 'env', 'interop', 'data',
+         'sigreg', 'jepa', 'losses', 'checkpoints', 'metrics', 'diagnostics', 'train', 'planner', 'evaluate', 'bc',
+         'results', 'cli']
 CLIENTS = ['tools', 'bench', 'scripts']
 
 def private(name: str) -> bool:
