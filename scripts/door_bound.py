@@ -3,7 +3,7 @@
 For each held-out `hidden_goal` layout, enumerate every wall column and door row the generator could have drawn
 that agrees with every cell either agent sees (items assumed known everywhere, so this is a lower bound), take
 the median of the blind agent's BFS distance over those layouts (the best estimate under absolute error), and
-print its mean absolute error. nbs/08_layouts.ipynb (Maps and tasks) names this command for the figures.
+print its mean absolute error. nbs/13_layouts.ipynb (Maps and tasks) names this command for the figures.
 
 usage: python scripts/door_bound.py [--episodes 400] [--random-door]
 """

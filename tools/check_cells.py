@@ -14,8 +14,8 @@ new cell just above it, which carries the same `#|` directives (so a `slow` cell
 of the cell keeps its id and its outputs. Imports nested inside a function or a `with` block are left to you.
 Run `nbdev_clean --fname <notebook>` afterwards. Run `--split` only on notebooks you own.
 
-usage: python tools/check_cells.py [nbs/19_planner.ipynb ...]   (default: every notebook under nbs/)
-       python tools/check_cells.py --split nbs/19_planner.ipynb
+usage: python tools/check_cells.py [nbs/24_planner.ipynb ...]   (default: every notebook under nbs/)
+       python tools/check_cells.py --split nbs/24_planner.ipynb
 """
 import argparse, ast, json, re, sys, uuid
 from pathlib import Path

@@ -2,13 +2,13 @@
 
 Starts `jupyter lab --no-browser` on 127.0.0.1 (a free port, a random token, `--allow-root` when run as root,
 as CI is) with `nbs/` as its root, and checks over HTTP with the token: the server answers `/api/status`,
-`/lab` serves JupyterLab's page, a notebook (`--notebook`, default `19_planner.ipynb`) is listed and readable
+`/lab` serves JupyterLab's page, a notebook (`--notebook`, default `24_planner.ipynb`) is listed and readable
 through `/api/contents`, and a `python3` kernel starts (`POST /api/kernels`) and is shut down again. The
 server is stopped at the end, whatever happened. Running the notebooks' cells is `tools/run_kernel.py`'s job.
 
 Prints one line per check and ends with `lab: N passed, M failed`; exits 1 on any failure.
 
-usage: python tools/check_lab.py [--notebook 19_planner.ipynb] [--wait 120]
+usage: python tools/check_lab.py [--notebook 24_planner.ipynb] [--wait 120]
 """
 import argparse, json, os, secrets, socket, subprocess, sys, tempfile, time
 from urllib.error import URLError
@@ -21,7 +21,7 @@ def free_port() -> int:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--notebook', default='19_planner.ipynb', help='a notebook under nbs/ to open')
+    p.add_argument('--notebook', default='24_planner.ipynb', help='a notebook under nbs/ to open')
     p.add_argument('--wait', type=int, default=120, help='seconds to wait for the server to answer')
     a = p.parse_args()
     port, token = free_port(), secrets.token_hex(16)

@@ -4,7 +4,7 @@ The docs renderer runs no code: what a page shows is what the notebook saved. Ru
 notebook, then `nbdev_clean`. Cells flagged `#| slow` (and nbdev's `notest`) are skipped unless
 `--flags slow` is given, exactly as `nbdev_test` skips them.
 
-usage: python tools/execute_nbs.py nbs/00_core.ipynb [nbs/01_config.ipynb ...] [--flags slow]
+usage: python tools/execute_nbs.py nbs/00_core.ipynb [nbs/02_config.ipynb ...] [--flags slow]
 """
 import argparse, os, sys, time
 from pathlib import Path

@@ -9,7 +9,7 @@ cells in order. The cells `nbdev_test` skips are skipped the same way: cells fla
 Prints `notebook: ok (N cells, S s)` or the failing cell and its error for each, and ends with
 `kernel: N passed, M failed`; exits 1 on any failure.
 
-usage: python tools/run_kernel.py nbs/19_planner.ipynb nbs/09_env.ipynb [--flags slow] [--timeout 600]
+usage: python tools/run_kernel.py nbs/24_planner.ipynb nbs/14_env.ipynb [--flags slow] [--timeout 600]
 """
 import argparse, os, re, sys, time
 from configparser import ConfigParser
