@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from check_cells import directives   # the `#|` directives of a cell, read as nbdev reads them (tools/)
 
 SKIP_TAG = 'skip-execution'   # nbclient's NotebookClient.skip_cells_with_tag
 
@@ -26,16 +27,6 @@ def test_flags() -> set:
     cfg = ConfigParser()
     cfg.read('settings.ini')
     return set(cfg.get('DEFAULT', 'tst_flags', fallback='notest slow').split())
-
-def directives(source: str) -> dict:
-    "The `#| name value` lines at the top of a cell: {name: [values]}."
-    found = {}
-    for line in source.splitlines():
-        if not line.strip(): continue
-        m = re.match(r'^\s*#\s*\|\s*([\w-]+:?)\s*(.*)$', line)
-        if not m: break
-        found[m.group(1)] = m.group(2).split()
-    return found
 
 def skipped(cell, skip_flags: set) -> bool:
     "Whether `nbdev_test` would skip this cell."
