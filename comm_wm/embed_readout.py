@@ -13,21 +13,27 @@ from torch import Tensor
 from einops import rearrange, reduce, einsum
 
 from .core import exists, default, check_tensor, check_number, add_methods
-from .distributions import gumbel_noise, top_k_filter, top_p_filter, rescale, pad_heads
-from .distributions import categorical_log_prob, categorical_entropy, categorical_kl_div, categorical_sample
+from .distributions import top_k_filter, top_p_filter, rescale, MultiCategorical
+from .distributions import categorical_log_prob, pad_heads, BoundedDistribution, BOUNDED_FAMILIES
 from .distributions import gaussian_log_prob, gaussian_entropy, gaussian_kl_div, tanh_log_det
 from .row_table import DiscreteContinuous, RowTable, require
 
 # %% auto #0
-__all__ = ['Embed', 'Readout', 'EmbedAndReadout']
+__all__ = ['Embed', 'Readout', 'ParameterlessReadout', 'EmbedAndReadout']
 
 # %% ../nbs/06_embed_readout.ipynb #125c192b
+_READOUT_ONLY = ('continuous_log_var_embed', 'ignore_index', 'continuous_dist_type', 'continuous_dist_kwargs')
+
 class Embed(RowTable):
     "Embed discrete ids and/or continuous values into vectors of width `dim`."
-    def __init__(self, *args, **kwargs):
-        kwargs.pop('continuous_log_var_embed', None)   # readout-only arguments
-        kwargs.pop('ignore_index', None)
-        super().__init__(*args, rows_per_continuous=1, **kwargs)
+    def __init__(self, *args,
+                 auto_append_discrete_set_dim: bool = True, # one head takes ids (...); False: ids (..., 1)
+                 **kwargs):                                 # the arguments of `RowTable`
+        for name in _READOUT_ONLY: kwargs.pop(name, None)
+        require(isinstance(auto_append_discrete_set_dim, bool), f'auto_append_discrete_set_dim: expected True or '
+                f'False, got {auto_append_discrete_set_dim!r}', TypeError)
+        super().__init__(*args, rows_per_continuous=1, keep_single_head_axis=not auto_append_discrete_set_dim, **kwargs)
+        self.auto_append_discrete_set_dim = auto_append_discrete_set_dim
 
     def forward(self,
                 inp,                                   # ids (...) or (..., heads); values (..., nc); or a pair of both
@@ -37,12 +43,19 @@ class Embed(RowTable):
                 sum_continuous: bool = True,           # sum over continuous dimensions (else keep (..., nc, dim))
                 sum_discrete_continuous: bool = True,  # add the discrete and continuous parts (else a pair)
                 normalize_continuous: bool = True,     # normalise values by `continuous_mean_std` when it is set
+                return_only_discrete_or_continuous: bool | None = None, # one-part: bare (else a pair); None: as built
+                concat_discrete_continuous: bool = False, # the parts as tokens of one tensor (..., tokens, dim)
                ) -> Tensor | DiscreteContinuous:
         "Embeddings `(..., dim)` of ids and/or values (the parts kept apart when a `sum_*` is False)."
         sel = self.get_selection(selector_index, selector_config)
-        discrete, continuous = self._split_pair(inp, sel, 'inp')
+        discrete, continuous = self._split_pair(inp, sel, 'inp', allow_missing=True)
         weight = self.weight
         discrete_embed = continuous_embed = None
+        if exists(discrete) and exists(continuous):
+            batch = discrete.shape if sel.single_group else discrete.shape[:-1]
+            require(tuple(batch) == tuple(continuous.shape[:-1]),
+                    f'inp: discrete and continuous parts must share batch shape, got {tuple(discrete.shape)} and '
+                    f'{tuple(continuous.shape)}')
 
         if exists(discrete):
             self._check_ids(discrete, sel, None, 'inp')
@@ -64,24 +77,50 @@ class Embed(RowTable):
             pattern = '... n, n d -> ... d' if sum_continuous else '... n, n d -> ... n d'
             continuous_embed = einsum(continuous.to(w.dtype), w, pattern)
 
-        if exists(discrete) and exists(continuous):
-            if sum_discrete_continuous and sum_discrete_sets and sum_continuous:
-                require(discrete_embed.shape == continuous_embed.shape,
-                        f'inp: discrete and continuous parts must share batch shape, got {tuple(discrete.shape)} and '
-                        f'{tuple(continuous.shape)}')
-                return discrete_embed + continuous_embed
-            return DiscreteContinuous(discrete_embed, continuous_embed)
-        return default(discrete_embed, continuous_embed)
+        if concat_discrete_continuous:                                   # (..., tokens, dim)
+            tokens = [t if not summed else rearrange(t, '... d -> ... 1 d')
+                      for t, summed in ((discrete_embed, sum_discrete_sets), (continuous_embed, sum_continuous))
+                      if exists(t)]
+            return torch.cat(tokens, dim=-2)
+        if not sel.mixed and default(return_only_discrete_or_continuous, self.return_only_discrete_or_continuous):
+            return default(discrete_embed, continuous_embed)
+        if sum_discrete_continuous and sum_discrete_sets and sum_continuous:
+            if exists(discrete_embed) and exists(continuous_embed): return discrete_embed + continuous_embed
+            return default(discrete_embed, continuous_embed)
+        return DiscreteContinuous(discrete_embed, continuous_embed)
 
 # %% ../nbs/06_embed_readout.ipynb #744a5afa
 class Readout(RowTable):
     "Read distribution parameters (or losses) for discrete and/or continuous outputs from vectors of width `dim`."
     def __init__(self, *args,
-                 ignore_index: int | None = -1, # discrete target value that is left out of the loss
-                 **kwargs):
+                 ignore_index: int | None = -1,            # discrete target value that is left out of the loss
+                 auto_squeeze_single_output: bool = True,  # one head: logits (..., n), ids (...); else as a list of one
+                 continuous_dist_type: str = 'gaussian',   # 'gaussian', or on (0, 1): 'beta' or 'kumaraswamy'
+                 continuous_dist_kwargs: dict | None = None, # for 'beta' / 'kumaraswamy': unimodal, clip, clip_eps
+                 **kwargs):                                # the arguments of `RowTable`
         kwargs.setdefault('continuous_log_var_embed', True)
-        super().__init__(*args, rows_per_continuous=2 if kwargs['continuous_log_var_embed'] else 1, **kwargs)
-        self.ignore_index = ignore_index
+        require(isinstance(auto_squeeze_single_output, bool), f'auto_squeeze_single_output: expected True or False, '
+                f'got {auto_squeeze_single_output!r}', TypeError)
+        families = ('gaussian',) + BOUNDED_FAMILIES
+        require(continuous_dist_type in families,
+                f'continuous_dist_type: expected one of {families}, got {continuous_dist_type!r}')
+        dist_kwargs = default(continuous_dist_kwargs, {})
+        require(isinstance(dist_kwargs, dict), f'continuous_dist_kwargs: expected a dict, got {dist_kwargs!r}',
+                TypeError)
+        super().__init__(*args, rows_per_continuous=2 if kwargs['continuous_log_var_embed'] else 1,
+                         keep_single_head_axis=not auto_squeeze_single_output, **kwargs)
+        self.ignore_index, self.auto_squeeze_single_output = ignore_index, auto_squeeze_single_output
+        self.continuous_dist_type, self.bounded_dist = continuous_dist_type, None
+        if continuous_dist_type == 'gaussian':
+            require(not dist_kwargs, f'continuous_dist_kwargs: the Gaussian takes none, got {sorted(dist_kwargs)}')
+            return
+        require(self.continuous_log_var_embed, f'continuous_dist_type={continuous_dist_type!r} reads two parameters '
+                                               f'per dimension; it needs continuous_log_var_embed=True')
+        require(not self.continuous_squashed, f'continuous_squashed: the tanh squash is for the Gaussian; '
+                                              f'continuous_dist_type={continuous_dist_type!r} is bounded already')
+        unknown = sorted(set(dist_kwargs) - {'unimodal', 'clip', 'clip_eps'})
+        require(not unknown, f'continuous_dist_kwargs: unknown keys {unknown} (expected unimodal, clip, clip_eps)')
+        self.bounded_dist = BoundedDistribution(continuous_dist_type, eps=self.eps, **dist_kwargs)
 
     # ---- parameters from embeddings
     def _discrete_logits(self, embeds, sel):
@@ -94,7 +133,7 @@ class Readout(RowTable):
             return F.linear(embeds, w[self._continuous_rows(sel)])      # (..., nc) point predictions
         rows = torch.cat((self._continuous_rows(sel, 0), self._continuous_rows(sel, 1)))
         params = F.linear(embeds, w[rows])                              # (..., 2 nc)
-        return rearrange(params, '... (two n) -> ... n two', two=2)     # (..., nc, [mean, log_var])
+        return rearrange(params, '... (two n) -> ... n two', two=2)     # (..., nc, 2): mean, log_var / raw alpha, beta
 
     def forward(self,
                 embeds: Tensor,                       # (..., dim)
@@ -104,16 +143,22 @@ class Readout(RowTable):
                 return_unreduced_loss: bool = False,  # per-position losses instead of their mean
                 selector_index: int | None = None,    # which of `selectors` to use
                 selector_config=None,                 # a runtime selector config
+                return_only_discrete_or_continuous: bool | None = None, # one-part parameters bare; None: as built
                ):
         "Distribution parameters of `embeds`, or with `targets` the loss (see above)."
         return_loss = default(return_loss, exists(targets))
         require(not (return_loss and not exists(targets)), 'targets must be given when return_loss=True')
+        require(exists(self.embeddings), 'embeds: embeddings not present: this readout was built without a table '
+                                         '(dim=None); pass distribution parameters to sample, log_prob, entropy, '
+                                         'kl_div or calculate_loss instead', RuntimeError)
         check_tensor('embeds', embeds, last=(self.dim,))
         sel = self.get_selection(selector_index, selector_config)
         discrete_logits = self._discrete_logits(embeds, sel) if sel.has_discrete else None
         continuous_params = self._continuous_params(embeds, sel) if sel.has_continuous else None
+        if not return_loss:
+            only = default(return_only_discrete_or_continuous, self.return_only_discrete_or_continuous)
+            return sel.pack(discrete_logits, continuous_params, pair=not only)
         params = sel.pack(discrete_logits, continuous_params)
-        if not return_loss: return params
         return self._loss(params, targets, sel, embeds.shape[:-1], loss_mask, return_unreduced_loss)
 
     def calculate_loss(self,
@@ -186,13 +231,9 @@ class Readout(RowTable):
 
     # ---- the continuous distribution
     def _continuous_log_prob(self, params, values, sel):
+        y, log_det = self._normalised(values, sel, params.dtype)
+        if exists(self.bounded_dist): return self.bounded_dist.log_prob(params, y) - log_det
         mean, log_var = params.unbind(dim=-1)
-        y, log_det = values.to(mean.dtype), 0.
-        mean_std = self._mean_std(sel)
-        if exists(mean_std):
-            m, s = mean_std
-            y = (y - m) / s.clamp_min(self.eps)
-            log_det = s.clamp_min(self.eps).log()
         if self.continuous_squashed:
             y = y.clamp(-1 + self.eps, 1 - self.eps)
             u = torch.atanh(y)
@@ -201,30 +242,22 @@ class Readout(RowTable):
             u = y
         return gaussian_log_prob(mean, log_var, u) - log_det
 
-    def _check_params(self, params, sel, name='params'):
-        "check the structure and sizes of distribution parameters against the selection"
-        discrete, continuous = self._split_pair(params, sel, name)
-        if exists(discrete):
-            if sel.single_group:
-                require(isinstance(discrete, Tensor) and discrete.shape[-1] == sel.group_sizes[0],
-                        f'{name}: expected discrete logits of shape (..., {sel.group_sizes[0]}), got '
-                        f'{tuple(discrete.shape) if isinstance(discrete, Tensor) else type(discrete).__name__}')
-            else:
-                sizes = (tuple(l.shape[-1] for l in discrete) if isinstance(discrete, (tuple, list))
-                         else type(discrete).__name__)
-                require(sizes == sel.group_sizes,
-                        f'{name}: expected one logits tensor per head with sizes {sel.group_sizes}, got {sizes}')
-        if exists(continuous):
-            expected = (sel.num_continuous, 2) if self.continuous_log_var_embed else (sel.num_continuous,)
-            require(isinstance(continuous, Tensor) and tuple(continuous.shape[-len(expected):]) == expected,
-                    f'{name}: expected continuous parameters of shape (..., {", ".join(map(str, expected))}), got '
-                    f'{tuple(continuous.shape) if isinstance(continuous, Tensor) else type(continuous).__name__}')
-        return discrete, continuous
-
     def _need_distribution(self, what):
         require(self.continuous_log_var_embed,
-                f'{what} needs the Gaussian readout; this readout does plain regression '
+                f'{what} needs a distribution readout; this readout does plain regression '
                 f'(continuous_log_var_embed=False)')
+
+    @property
+    def continuous_native_range(self) -> tuple[float, float] | None:
+        "Where samples lie before `continuous_mean_std`: (-1, 1) squashed, (0, 1) Beta / Kumaraswamy, else None."
+        if self.continuous_squashed: return (-1., 1.)
+        return self.bounded_dist.native_range if exists(self.bounded_dist) else None
+
+    def _require_native_range(self, what):
+        require(exists(self.continuous_native_range),
+                f'{what} needs samples in a bounded range: continuous_squashed=True (-1, 1), or continuous_dist_type '
+                f"'beta' / 'kumaraswamy' (0, 1)")
+        return self.continuous_native_range
 
 # %% ../nbs/06_embed_readout.ipynb #d8d27101
 def _readout_sample(self: Readout,
@@ -235,7 +268,7 @@ def _readout_sample(self: Readout,
                     top_p: float | None = None,              # nucleus sampling: classes up to this probability mass
                     filter_fn: Callable | None = None,       # any other filter on logits (..., n) -> (..., n)
                     filter_kwargs: dict | None = None,       # keyword arguments for filter_fn
-                    rescale_range: tuple[float, float] | None = None, # map squashed samples from (-1, 1) to this range
+                    rescale_range: tuple[float, float] | None = None, # map samples from the native range to this one
                     selector_index: int | None = None,
                     selector_config=None):
     "Sample ids and/or values from distribution parameters."
@@ -251,16 +284,8 @@ def _readout_sample(self: Readout,
         def filter_all(l):
             for f in filters: l = f(l)
             return l
-        if sel.single_group:
-            discrete_sample = categorical_sample(discrete, temperature, differentiable, filter_all)
-        elif self.use_parallel_multi_discrete and not differentiable:
-            heads = [filter_all(l / temperature) if temperature > 0 else filter_all(l) for l in discrete]
-            padded = pad_heads(heads)                                  # (..., heads, max n)
-            if temperature > 0: padded = padded + gumbel_noise(padded)
-            discrete_sample = padded.argmax(dim=-1)                     # (..., heads)
-        else:
-            samples = [categorical_sample(l, temperature, differentiable, filter_all) for l in discrete]
-            discrete_sample = tuple(samples) if differentiable else torch.stack(samples, dim=-1)
+        heads = MultiCategorical(discrete, self.use_parallel_multi_discrete, self.ignore_index)
+        discrete_sample = heads.sample(temperature, differentiable, filter_all)
     if exists(continuous):
         continuous_sample = self._sample_continuous(continuous, sel, temperature, differentiable, rescale_range)
     else:
@@ -270,14 +295,15 @@ def _readout_sample(self: Readout,
 def _sample_continuous(self: Readout, params, sel, temperature, differentiable, rescale_range):
     mean_std = self._mean_std(sel)
     if exists(rescale_range):
-        require(self.continuous_squashed,
-                'rescale_range needs continuous_squashed=True (samples in (-1, 1) to map from)')
+        native = self._require_native_range('rescale_range')
         require(not exists(mean_std), 'rescale_range and continuous_mean_std both map samples; use one of them')
         require(isinstance(rescale_range, (tuple, list)) and len(rescale_range) == 2
                 and rescale_range[0] < rescale_range[1],
                 f'rescale_range must be (low, high) with low < high, got {rescale_range!r}')
     if not self.continuous_log_var_embed:
         sample = params                                                  # regression: the prediction itself
+    elif exists(self.bounded_dist):
+        sample = self.bounded_dist.sample(params, temperature, differentiable=True)   # in (0, 1)
     else:
         mean, log_var = params.unbind(dim=-1)
         sample = mean
@@ -285,15 +311,19 @@ def _sample_continuous(self: Readout, params, sel, temperature, differentiable, 
             sample = mean + temperature * (0.5 * log_var).exp() * torch.randn_like(mean)
         if self.continuous_squashed: sample = sample.tanh()
     if not differentiable: sample = sample.detach()
-    if exists(rescale_range): sample = rescale(sample, (-1., 1.), tuple(rescale_range))
+    if exists(rescale_range): sample = rescale(sample, native, tuple(rescale_range))
     if exists(mean_std): sample = sample * mean_std[1] + mean_std[0]
     return sample
+
+def _discrete_heads(self: Readout, discrete):
+    return MultiCategorical(discrete, self.use_parallel_multi_discrete, self.ignore_index)
 
 def _readout_log_prob(self: Readout,
                       params,                     # what `readout(embeds)` returned
                       value,                      # ids (...) / (..., heads) and/or values (..., nc), as `sample` gives
                       selector_index: int | None = None,
-                      selector_config=None):
+                      selector_config=None,
+                      concat: bool = False):      # one tensor (..., heads + nc) instead of a pair
     "Log-probability (log-density for continuous values) of `value`, per head / per dimension; ignore_index ids give 0."
     sel = self.get_selection(selector_index, selector_config)
     discrete, continuous = self._check_params(params, sel)
@@ -302,36 +332,30 @@ def _readout_log_prob(self: Readout,
     if exists(discrete):
         batch = (discrete if sel.single_group else discrete[0]).shape[:-1]
         self._check_ids(discrete_value, sel, batch, 'value', self.ignore_index)
-        if sel.single_group: out_discrete = categorical_log_prob(discrete, discrete_value, self.ignore_index)
-        elif self.use_parallel_multi_discrete:
-            out_discrete = categorical_log_prob(pad_heads(discrete), discrete_value, self.ignore_index)
-        else:
-            out_discrete = torch.stack([categorical_log_prob(l, v, self.ignore_index)
-                                        for l, v in zip(discrete, discrete_value.unbind(-1))], dim=-1)
+        out_discrete = self._discrete_heads(discrete).log_prob(discrete_value)
     if exists(continuous):
         self._need_distribution('log_prob')
         self._check_values(continuous_value, sel, continuous.shape[:-2], 'value')
         out_continuous = self._continuous_log_prob(continuous, continuous_value, sel)
-    return sel.pack(out_discrete, out_continuous)
+    return sel.concat(out_discrete, out_continuous) if concat else sel.pack(out_discrete, out_continuous)
 
 def _readout_entropy(self: Readout,
                      params,                      # what `readout(embeds)` returned
                      selector_index: int | None = None,
-                     selector_config=None):
+                     selector_config=None,
+                     concat: bool = False):       # one tensor (..., heads + nc) instead of a pair
     "Entropy per head (discrete) and per dimension (continuous, in the units of the values)."
     sel = self.get_selection(selector_index, selector_config)
     discrete, continuous = self._check_params(params, sel)
     out_discrete = out_continuous = None
-    if exists(discrete):
-        if sel.single_group: out_discrete = categorical_entropy(discrete)
-        elif self.use_parallel_multi_discrete: out_discrete = categorical_entropy(pad_heads(discrete))
-        else: out_discrete = torch.stack([categorical_entropy(l) for l in discrete], dim=-1)
+    if exists(discrete): out_discrete = self._discrete_heads(discrete).entropy()
     if exists(continuous):
         self._need_distribution('entropy')
-        out_continuous = gaussian_entropy(continuous[..., 1])
+        if exists(self.bounded_dist): out_continuous = self.bounded_dist.entropy(continuous)
+        else: out_continuous = gaussian_entropy(continuous[..., 1])
         mean_std = self._mean_std(sel)
         if exists(mean_std): out_continuous = out_continuous + mean_std[1].clamp_min(self.eps).log()
-    return sel.pack(out_discrete, out_continuous)
+    return sel.concat(out_discrete, out_continuous) if concat else sel.pack(out_discrete, out_continuous)
 
 def _readout_kl_div(self: Readout,
                     params_true,                  # parameters of the first distribution
@@ -343,39 +367,66 @@ def _readout_kl_div(self: Readout,
     d_true, c_true = self._check_params(params_true, sel, 'params_true')
     d_pred, c_pred = self._check_params(params_pred, sel, 'params_pred')
     out_discrete = out_continuous = None
-    if exists(d_true):
-        if sel.single_group: out_discrete = categorical_kl_div(d_true, d_pred)
-        elif self.use_parallel_multi_discrete: out_discrete = categorical_kl_div(pad_heads(d_true), pad_heads(d_pred))
-        else: out_discrete = torch.stack([categorical_kl_div(t, p) for t, p in zip(d_true, d_pred)], dim=-1)
+    if exists(d_true): out_discrete = self._discrete_heads(d_true).kl_div(self._discrete_heads(d_pred))
     if exists(c_true):
         self._need_distribution('kl_div')
-        out_continuous = gaussian_kl_div(c_true[..., 0], c_true[..., 1], c_pred[..., 0], c_pred[..., 1])
+        if exists(self.bounded_dist): out_continuous = self.bounded_dist.kl_div(c_true, c_pred)
+        else: out_continuous = gaussian_kl_div(c_true[..., 0], c_true[..., 1], c_pred[..., 0], c_pred[..., 1])
     return sel.pack(out_discrete, out_continuous)
 
+def _readout_kl_div_discrete(self: Readout,
+                             logits_true,         # discrete logits of the first distribution, as `readout` gives them
+                             logits_pred,         # of the second
+                             selector_index: int | None = None,
+                             selector_config=None):
+    "KL(true || pred) per head of the discrete part alone (the reference's name; `kl_div` does every part)."
+    sel = self.get_selection(selector_index, selector_config)
+    require(sel.has_discrete, 'kl_div_discrete: this selection has no discrete part')
+    self._check_discrete(logits_true, sel, 'logits_true')
+    self._check_discrete(logits_pred, sel, 'logits_pred')
+    return self._discrete_heads(logits_true).kl_div(self._discrete_heads(logits_pred))
+
 def _readout_rescale_to_native(self: Readout, t: Tensor, source_range: tuple[float, float]) -> Tensor:
-    "Map values from `source_range` to the squashed Gaussian's range (-1, 1), e.g. to score actions with `log_prob`."
-    require(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
-    return rescale(t, source_range, (-1., 1.))
+    "Map values from `source_range` to the native range (-1, 1) or (0, 1), e.g. to score actions with `log_prob`."
+    return rescale(t, source_range, self._require_native_range('rescaling'))
 
 def _readout_rescale_from_native(self: Readout, t: Tensor, target_range: tuple[float, float]) -> Tensor:
-    "Map squashed samples from (-1, 1) to `target_range`."
-    require(self.continuous_squashed, 'rescaling needs continuous_squashed=True (the native range is (-1, 1))')
-    return rescale(t, (-1., 1.), target_range)
+    "Map samples from the native range (-1, 1) (squashed) or (0, 1) (Beta, Kumaraswamy) to `target_range`."
+    return rescale(t, self._require_native_range('rescaling'), target_range)
 
 add_methods(Readout, sample=_readout_sample, _sample_continuous=_sample_continuous, log_prob=_readout_log_prob,
-            entropy=_readout_entropy, kl_div=_readout_kl_div, rescale_to_native=_readout_rescale_to_native,
+            entropy=_readout_entropy, kl_div=_readout_kl_div, kl_div_discrete=_readout_kl_div_discrete,
+            _discrete_heads=_discrete_heads, rescale_to_native=_readout_rescale_to_native,
             rescale_from_native=_readout_rescale_from_native)
 
 # %% ../nbs/06_embed_readout.ipynb #3417de3e
+class ParameterlessReadout(Readout):
+    "A `Readout` without a table (`Readout(None, ...)`): it samples, scores and computes losses of given parameters."
+    def __init__(self, *args, **kwargs): # the arguments of `Readout` but `dim`
+        require('dim' not in kwargs, f'dim: a ParameterlessReadout has no table, got dim={kwargs.get("dim")!r}',
+                TypeError)
+        super().__init__(None, *args, **kwargs)
+
 def EmbedAndReadout(*args,
                     weight_tie: bool = False,     # share one table between embed and readout
                     embed_kwargs: dict | None = None,   # extra arguments for the Embed only
                     readout_kwargs: dict | None = None, # extra arguments for the Readout only (e.g. ignore_index)
+                    explicit_single_action_dim_given: bool | None = None, # True: one head's ids are (..., 1)
                     **kwargs,                     # arguments of both: dim, num_discrete, num_continuous, ...
                    ) -> tuple[Embed, Readout]:
     "Build a matching `(embed, readout)` pair."
-    embed = Embed(*args, **default(embed_kwargs, {}), **kwargs)
-    readout = Readout(*args, **default(readout_kwargs, {}), **kwargs)
+    embed_kwargs, readout_kwargs = dict(default(embed_kwargs, {})), dict(default(readout_kwargs, {}))
+    if exists(explicit_single_action_dim_given):
+        require(isinstance(explicit_single_action_dim_given, bool), f'explicit_single_action_dim_given: expected '
+                f'True, False or None, got {explicit_single_action_dim_given!r}', TypeError)
+        set_already = 'auto_append_discrete_set_dim' in embed_kwargs or 'auto_squeeze_single_output' in readout_kwargs
+        require(not set_already,
+                'explicit_single_action_dim_given sets auto_append_discrete_set_dim (embed) and '
+                'auto_squeeze_single_output (readout); pass either it or them')
+        embed_kwargs['auto_append_discrete_set_dim'] = not explicit_single_action_dim_given
+        readout_kwargs['auto_squeeze_single_output'] = not explicit_single_action_dim_given
+    embed = Embed(*args, **embed_kwargs, **kwargs)
+    readout = Readout(*args, **readout_kwargs, **kwargs)
     if weight_tie:
         require(exists(readout.embeddings), 'weight_tie needs parameters (dim is None)')
         embed.embeddings = readout.embeddings     # every call reads `self.weight`, so this ties everything

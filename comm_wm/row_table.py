@@ -10,6 +10,7 @@ from typing import Sequence
 
 import torch
 from torch import nn, Tensor
+from einops import rearrange
 
 from .core import exists, default, check_tensor, check_int
 
@@ -38,19 +39,27 @@ def _exclusive_cumsum(sizes: Sequence[int]) -> list[int]:
 # %% ../nbs/05_row_table.ipynb #d06f32a7
 class Selection:
     "A parsed selector: discrete groups (sizes, global rows) and continuous dimensions."
-    def __init__(self, group_sizes, discrete_rows, continuous_idx, num_continuous_total):
+    def __init__(self, group_sizes, discrete_rows, continuous_idx, num_continuous_total, keep_head_axis=False):
         self.group_sizes = group_sizes            # tuple of ints, () when no discrete part
         self.discrete_rows = discrete_rows        # LongTensor (sum of sizes,) or None for the default rows 0..D-1
         self.continuous_idx = continuous_idx      # LongTensor (nc,) or None for all dimensions
         self.num_continuous = num_continuous_total if continuous_idx is None else len(continuous_idx)
         self.has_discrete, self.has_continuous = len(group_sizes) > 0, self.num_continuous > 0
-        self.single_group = len(group_sizes) == 1
+        self.single_group = len(group_sizes) == 1 and not keep_head_axis   # one head, given without a head axis
         self.mixed = self.has_discrete and self.has_continuous
         self.offsets = _exclusive_cumsum(group_sizes)
 
-    def pack(self, discrete, continuous):
-        "A `DiscreteContinuous` of both parts for a mixed selection, else the one part there is."
-        return DiscreteContinuous(discrete, continuous) if self.mixed else default(discrete, continuous)
+    def pack(self, discrete, continuous,
+             pair: bool = False): # a `DiscreteContinuous` (holding None for a missing part) even when not mixed
+        "A `DiscreteContinuous` of both parts for a mixed selection (or when `pair`), else the one part there is."
+        return DiscreteContinuous(discrete, continuous) if self.mixed or pair else default(discrete, continuous)
+
+    def concat(self, discrete, continuous) -> Tensor:
+        "One tensor `(..., heads + num_continuous)` of per-head and per-dimension results (one head: an axis of 1)."
+        parts = []
+        if exists(discrete): parts.append(rearrange(discrete, '... -> ... 1') if self.single_group else discrete)
+        if exists(continuous): parts.append(continuous)
+        return torch.cat(parts, dim=-1)
 
 def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
 
@@ -85,11 +94,11 @@ def _parse_selector_config(config, num_discrete_total, num_continuous, name='sel
                 f'{name}: continuous indices must be in [0, {num_continuous}), got {continuous!r}')
     return discrete, continuous
 
-def _selection_from(discrete, continuous, num_continuous):
+def _selection_from(discrete, continuous, num_continuous, keep_head_axis=False):
     sizes = tuple(len(g) for g in discrete) if exists(discrete) else ()
     rows = torch.tensor([i for g in discrete for i in g], dtype=torch.long) if exists(discrete) else None
     cont = torch.tensor(continuous, dtype=torch.long) if exists(continuous) else torch.zeros(0, dtype=torch.long)
-    return Selection(sizes, rows, cont, num_continuous)
+    return Selection(sizes, rows, cont, num_continuous, keep_head_axis)
 
 def _config_key(config):
     "hashable form of a selector config"
@@ -111,7 +120,10 @@ class RowTable(nn.Module):
                  continuous_squashed: bool = False,       # tanh-squashed Gaussian
                  regression_loss_type: str = 'mse',       # 'mse' or 'l1' when `continuous_log_var_embed=False`
                  eps: float = 1e-6,                       # clamp for atanh and std
-                 rows_per_continuous: int = 1):
+                 rows_per_continuous: int = 1,            # rows per continuous dimension (2: mean and log-variance)
+                 keep_single_head_axis: bool = False,     # a single discrete head keeps an axis of 1 (ids (..., 1))
+                 return_only_discrete_or_continuous: bool = True, # a one-part result bare (else a pair with None)
+                ):
         super().__init__()
         if exists(dim): check_int('dim', dim)
         if _is_int(num_discrete):
@@ -130,6 +142,11 @@ class RowTable(nn.Module):
         require(not (continuous_squashed and not continuous_log_var_embed),
                 'continuous_squashed needs the Gaussian readout (continuous_log_var_embed=True)')
         require(not (exists(selector) and exists(selectors)), 'pass either selector or selectors, not both')
+        for name, flag in (('keep_single_head_axis', keep_single_head_axis),
+                           ('return_only_discrete_or_continuous', return_only_discrete_or_continuous)):
+            require(isinstance(flag, bool), f'{name}: expected True or False, got {flag!r}', TypeError)
+        self.keep_single_head_axis = keep_single_head_axis
+        self.return_only_discrete_or_continuous = return_only_discrete_or_continuous
         self.dim, self.num_discrete, self.num_continuous = dim, num_discrete, num_continuous
         self.total_discrete = sum(num_discrete)
         self.use_parallel_multi_discrete = use_parallel_multi_discrete
@@ -151,7 +168,7 @@ class RowTable(nn.Module):
             self.embeddings = nn.Embedding(self.total_discrete + rows_per_continuous * num_continuous, dim)
             nn.init.normal_(self.embeddings.weight, std=1e-2)
 
-        self.default_selection = Selection(num_discrete, None, None, num_continuous)
+        self.default_selection = Selection(num_discrete, None, None, num_continuous, keep_single_head_axis)
         self._selection_cache = {}
         configs = [selector] if exists(selector) else default(selectors, [])
         require(isinstance(configs, list),
@@ -162,14 +179,16 @@ class RowTable(nn.Module):
         key = _config_key(config)
         if key not in self._selection_cache:
             discrete, continuous = _parse_selector_config(config, self.total_discrete, self.num_continuous, name)
-            self._selection_cache[key] = _selection_from(discrete, continuous, self.num_continuous)
+            self._selection_cache[key] = _selection_from(discrete, continuous, self.num_continuous,
+                                                         self.keep_single_head_axis)
         return self._selection_cache[key]
 
     def get_selection(self, selector_index: int | None = None, selector_config=None) -> Selection:
         "The selection a call uses: `selector_config` if given, else `selectors[selector_index]`, else all rows."
         if exists(selector_config): return self._selection(selector_config)
-        if len(self.selections) == 0:
-            require(selector_index is None, f'selector_index={selector_index} given but no selectors were configured')
+        if len(self.selections) == 0:                     # all rows, the one selection: index 0 (or None)
+            require(selector_index is None or (_is_int(selector_index) and selector_index == 0),
+                    f'selector_index={selector_index!r} given but no selectors were configured (only 0 or None)')
             return self.default_selection
         if len(self.selections) == 1 and selector_index is None: return self.selections[0]
         require(_is_int(selector_index) and 0 <= selector_index < len(self.selections),
@@ -234,11 +253,55 @@ class RowTable(nn.Module):
                     f'{name}: expected continuous values ending in {nc} dimensions, got shape {tuple(values.shape)}')
         require(not bool(values.isnan().any()), f'{name}: continuous values contain NaN')
 
-    def _split_pair(self, pair, sel, name):
-        "(discrete, continuous) from a mixed input, or the input placed on its side"
+    def _split_pair(self, pair, sel, name, allow_missing=False):
+        """(discrete, continuous) from a mixed input, or the input placed on its side. A one-part selection also takes
+        a `DiscreteContinuous` (a plain pair too with `allow_missing`) whose other part is None; with `allow_missing`
+        a mixed one takes a pair with one part None."""
         if sel.mixed:
             require(isinstance(pair, (tuple, list)) and len(pair) == 2,
                     f'{name}: this selection is mixed discrete and continuous; pass a (discrete, continuous) pair, got '
                     f'{type(pair).__name__}', TypeError)
+            require(not allow_missing or exists(pair[0]) or exists(pair[1]), f'{name}: both parts are None')
             return tuple(pair)
-        return (pair, None) if sel.has_discrete else (None, pair)
+        is_pair = isinstance(pair, DiscreteContinuous) or (
+            allow_missing and isinstance(pair, (tuple, list)) and len(pair) == 2 and None in (pair[0], pair[1]))
+        if not is_pair: return (pair, None) if sel.has_discrete else (None, pair)
+        present, missing = (pair[0], pair[1]) if sel.has_discrete else (pair[1], pair[0])
+        kind = 'discrete' if sel.has_discrete else 'continuous'
+        require(exists(present) and missing is None,
+                f'{name}: this selection is {kind} only; a pair must hold its {kind} part and None, got '
+                f'({type(pair[0]).__name__}, {type(pair[1]).__name__})')
+        return (present, None) if sel.has_discrete else (None, present)
+
+    def _normalised(self, values, sel, dtype):
+        "values in the distribution's units, and log std: the log-determinant of that change of variables"
+        y, log_det = values.to(dtype), 0.
+        mean_std = self._mean_std(sel)
+        if exists(mean_std):
+            m, s = mean_std
+            y = (y - m) / s.clamp_min(self.eps)
+            log_det = s.clamp_min(self.eps).log()
+        return y, log_det
+
+    def _check_discrete(self, discrete, sel, name):
+        "check discrete logits against the selection: a tensor for one head, one tensor per head otherwise"
+        if sel.single_group:
+            require(isinstance(discrete, Tensor) and discrete.shape[-1] == sel.group_sizes[0],
+                    f'{name}: expected discrete logits of shape (..., {sel.group_sizes[0]}), got '
+                    f'{tuple(discrete.shape) if isinstance(discrete, Tensor) else type(discrete).__name__}')
+        else:
+            sizes = (tuple(l.shape[-1] for l in discrete) if isinstance(discrete, (tuple, list))
+                     else type(discrete).__name__)
+            require(sizes == sel.group_sizes,
+                    f'{name}: expected one logits tensor per head with sizes {sel.group_sizes}, got {sizes}')
+
+    def _check_params(self, params, sel, name='params'):
+        "check the structure and sizes of distribution parameters against the selection"
+        discrete, continuous = self._split_pair(params, sel, name)
+        if exists(discrete): self._check_discrete(discrete, sel, name)
+        if exists(continuous):
+            expected = (sel.num_continuous, 2) if self.continuous_log_var_embed else (sel.num_continuous,)
+            require(isinstance(continuous, Tensor) and tuple(continuous.shape[-len(expected):]) == expected,
+                    f'{name}: expected continuous parameters of shape (..., {", ".join(map(str, expected))}), got '
+                    f'{tuple(continuous.shape) if isinstance(continuous, Tensor) else type(continuous).__name__}')
+        return discrete, continuous
