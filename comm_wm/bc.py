@@ -14,10 +14,12 @@ from torch import nn, Tensor
 from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
-from .config import ConfigBase, atomic_write
+from .config import (ConfigBase, ConfigError, FileError, MissingFileError, atomic_write, check_int_in,
+                            check_number_in, refuse)
 from .core import NUM_OBJECT_TYPES, VIEW_SIZE, exists, default, check_tensor, check_int
 from .messages import view_to_message
 from .env import EnvConfig, GridWorld, NUM_ACTIONS
+from .data import read_torch_file
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
 
 # %% auto #0
@@ -134,19 +136,23 @@ class BCConfig(ConfigBase):
     seed: int = 0              # initialisation, batch order, sampling
     num_threads: int = 1       # torch threads (small tensors: 1 is fastest here)
 
-    def check(self):
-        "Raise a `ValueError` naming the first field out of range."
+    def check_values(self, prefix: str = ''): # `bc.` inside the pipeline's config
+        "Raise a `ConfigError` naming the first field (`prefix` + name) out of range."
+        p = prefix
         for n in ('state_dim', 'encoder_dim', 'embed_dim', 'num_layers', 'num_heads', 'hidden_dim', 'episodes', 'steps',
-                  'batch_size', 'dagger_episodes', 'num_threads'):
-            check_int(n, getattr(self, n))
-        for n in ('dagger_rounds', 'dagger_steps'): check_int(n, getattr(self, n), 0)
+                  'batch_size', 'dagger_episodes'):
+            check_int_in(p + n, getattr(self, n), 1, 10**7)
+        check_int_in(p + 'num_threads', self.num_threads, 1, 1024)
+        for n in ('dagger_rounds', 'dagger_steps'): check_int_in(p + n, getattr(self, n), 0, 10**7)
         if self.embed_dim % self.num_heads:
-            raise ValueError(f'embed_dim: expected a multiple of num_heads={self.num_heads}, got {self.embed_dim}')
-        if not self.epsilons or any(not 0 <= e <= 1 for e in self.epsilons):
-            raise ValueError(f'epsilons: expected values in [0, 1], got {list(self.epsilons)}')
-        if not 0 <= self.dropout < 1: raise ValueError(f'dropout: expected a value in [0, 1), got {self.dropout}')
-        if self.lr <= 0: raise ValueError(f'lr: expected > 0, got {self.lr}')
-        return self
+            refuse(p + 'embed_dim', f'a multiple of {p}num_heads={self.num_heads}', self.embed_dim)
+        if not self.epsilons: refuse(p + 'epsilons', 'at least one value', list(self.epsilons))
+        for e in self.epsilons: check_number_in(p + 'epsilons', e, 0, 1, why=' (each value)')
+        check_number_in(p + 'dropout', self.dropout, 0, 1, hi_open=True)
+        check_number_in(p + 'lr', self.lr, 0, lo_open=True)
+        check_number_in(p + 'weight_decay', self.weight_decay, 0)
+        check_number_in(p + 'grad_clip', self.grad_clip, 0, lo_open=True)
+        for n in ('demo_seed', 'seed'): check_int_in(p + n, getattr(self, n), 0, 2**32 - 1)
 
 def check_configs(cfg:BCConfig,       # behaviour cloning settings
                   env_cfg:EnvConfig,  # the task
@@ -343,12 +349,19 @@ def load_bc(path,                 # folder written by `save_bc`
             greedy:bool=True,     # the returned policy's decoding
             map_location='cpu',
            ) -> BCPolicy:
-    "Rebuild a saved BC model as a `BCPolicy`."
-    path = Path(path)
+    "Rebuild a saved BC model as a `BCPolicy`; a `FileError` names the file that is missing or unusable."
+    path, fix = Path(path), 'train the policy again (comm_wm.bc.train_bc, or delete the folder and rerun comm_wm)'
+    if not path.is_dir(): raise MissingFileError(path, 'no such folder (expected a save_bc folder)', fix)
     for f in ('model.pt', 'bc.yaml', 'env.yaml'):
-        if not (path / f).is_file(): raise FileNotFoundError(f'path: no {f} in {str(path)!r} (not a save_bc folder)')
-    model = BCModel(BCConfig.parse_from_file(path / 'bc.yaml'), EnvConfig.parse_from_file(path / 'env.yaml'))
-    state = torch.load(path / 'model.pt', map_location=map_location, weights_only=True)
-    if not isinstance(state, dict): raise ValueError(f'path: {path / "model.pt"} does not hold a state dict')
-    model.load_state_dict(state)
+        if not (path / f).is_file(): raise MissingFileError(path / f, 'missing (not a save_bc folder)', fix)
+    try: cfg, env_cfg = BCConfig.parse_from_file(path / 'bc.yaml'), EnvConfig.parse_from_file(path / 'env.yaml')
+    except ConfigError as e:
+        raise FileError(path, f'its configs are not ones this comm_wm reads (another version?): {e}', fix) from None
+    model = BCModel(cfg, env_cfg)
+    state = read_torch_file(path / 'model.pt', 'behaviour-cloning policy', fix, map_location)
+    if not isinstance(state, dict): raise FileError(path / 'model.pt', 'does not hold a state dict', fix)
+    try: model.load_state_dict(state)
+    except RuntimeError as e:
+        raise FileError(path / 'model.pt', 'its weights do not fit bc.yaml (another comm_wm version?): '
+                        f'{str(e).strip().splitlines()[-1].strip()[:120]}', fix) from None
     return BCPolicy(model.eval(), greedy=greedy)

@@ -13,11 +13,11 @@ from typing import List, Optional
 
 import torch
 
-from .config import ConfigBase, ConfigError
-from .env import EnvConfig, TASKS
+from .config import ConfigBase, ConfigError, FileError, check_int_in, check_one_of, check_number_in, refuse
+from .env import EnvConfig, TASKS, NUM_ACTIONS
 from .planner import PlannerConfig, CEMConfig, MODES
 from .checkpoints import load_checkpoint
-from .train import ExperimentConfig, train, load_or_collect
+from .train import ExperimentConfig, train, load_or_collect, NonFiniteLossError
 from .evaluate import METHODS, evaluate, write_report, markdown_table, render_episode
 from .bc import BCConfig, train_bc, save_bc, load_bc
 
@@ -36,6 +36,13 @@ class EvalConfig(ConfigBase):
     true_cem: CEMConfig = field(default_factory=CEMConfig)             # CEM on the true simulator (baseline)
     render: bool = True                   # save a rendered episode (imagined mode) per task
 
+    def check_values(self, prefix: str = ''): # `evaluation.` inside the pipeline's config
+        "Raise a `ConfigError` naming the first field (`prefix` + name) that is out of range."
+        check_int_in(prefix + 'episodes', self.episodes, 1, 10_000_000)
+        check_int_in(prefix + 'seeds', self.seeds, 1, 10_000)
+        if not self.methods: refuse(prefix + 'methods', f"at least one of {', '.join(METHODS)}", self.methods)
+        for m in self.methods: check_one_of(prefix + 'methods', m, METHODS)
+
 @dataclass
 class PipelineConfig(ExperimentConfig):
     "A training `ExperimentConfig` plus the tasks to run and how to evaluate them."
@@ -44,12 +51,19 @@ class PipelineConfig(ExperimentConfig):
     bc: BCConfig = field(default_factory=BCConfig)  # the behaviour-cloning baseline (method 'bc')
     task_processes: int = 1                         # tasks trained and evaluated at once, one process each
 
-    def __post_init__(self):
-        if self.task_processes < 1: raise ValueError(f'task_processes: expected >= 1, got {self.task_processes}')
-        for t in self.tasks:
-            if t not in TASKS: raise ValueError(f'tasks: each must be one of {TASKS}, got {t!r}')
-        for m in self.evaluation.methods:
-            if m not in METHODS: raise ValueError(f'evaluation.methods: each must be one of {METHODS}, got {m!r}')
+    def check_values(self, prefix: str = ''):
+        "The experiment's checks, the tasks, and the planners' actions against the env's."
+        super().check_values(prefix)
+        check_int_in(prefix + 'task_processes', self.task_processes, 1, 64)
+        if not self.tasks: refuse(prefix + 'tasks', f"at least one of {', '.join(TASKS)}", self.tasks)
+        for t in self.tasks: check_one_of(prefix + 'tasks', t, TASKS)
+        num_actions = NUM_ACTIONS[self.env.view_mode]
+        ev = self.evaluation
+        for key, cem in (('evaluation.planner.cem', ev.planner.cem), ('evaluation.true_cem', ev.true_cem)):
+            check_number_in(f'{prefix}{key}.prob_floor', cem.prob_floor, 0, 1 / num_actions,
+                            why=f' (1 / the {num_actions} actions of env.view_mode)')
+        check_int_in(prefix + 'evaluation.planner.stay_action', self.evaluation.planner.stay_action, 0, num_actions - 1,
+                     why=f' (an action of env.view_mode {self.env.view_mode!r})')
 
     def for_task(self, task: str) -> ExperimentConfig:
         "The training config of one task: `env.task = task`, run folder `run_dir/<task>`."
@@ -211,15 +225,23 @@ def run_demo(cfg: PipelineConfig) -> list:
     return rows
 
 # %% ../nbs/28_cli.ipynb #f9a1adb4
+def _refuse(e: Exception, code: int = 2):
+    "Print the error as one line on stderr and exit with `code` (2: bad input or an unusable file)."
+    print(f"comm_wm: error: {'; '.join(l.strip() for l in str(e).strip().splitlines() if l.strip())}", file=sys.stderr)
+    raise SystemExit(code)
+
 def main(argv: list | None = None, # the words after `comm_wm` (default: sys.argv[1:])
         ):
-    "Entry point of the `comm_wm` command."
+    "Entry point of the `comm_wm` command: bad input and unusable files print one line and exit 2."
     argv = list(sys.argv[1:] if argv is None else argv)
     try: command, cfg, opts = parse_command(argv)
-    except (ConfigError, FileNotFoundError, ValueError) as e:
-        print(f'comm_wm: error: {e}', file=sys.stderr)
-        raise SystemExit(2)
+    except (ConfigError, FileNotFoundError, ValueError) as e: _refuse(e)
     torch.set_num_threads(cfg.train.num_threads)
+    try: _run(command, cfg, opts)
+    except (ConfigError, FileError, FileNotFoundError) as e: _refuse(e)
+    except NonFiniteLossError as e: _refuse(e, 1)
+
+def _run(command: str, cfg: PipelineConfig, opts):
     if command == 'collect': run_collect(cfg)
     elif command == 'train': run_train(cfg)
     elif command == 'demo': run_demo(cfg)

@@ -4,20 +4,20 @@
 
 # %% ../nbs/16_data.ipynb #af7861ae
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math
+import dataclasses, hashlib, io, json, math, pickle
 from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 from einops import repeat
 from tqdm.auto import tqdm
 from .core import UNSEEN, VIEW_SIZE
-from .config import atomic_write
+from .config import atomic_write, FileError, MissingFileError
 from .messages import view_to_message
 from .env import EnvConfig, GridWorld
 
 # %% auto #0
-__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'Trajectories', 'collect', 'save_trajectories',
-           'load_trajectories', 'WindowDataset', 'synthetic_trajectories', 'synthetic_batch']
+__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'Trajectories', 'collect', 'save_trajectories',
+           'load_trajectories', 'read_torch_file', 'WindowDataset', 'synthetic_trajectories', 'synthetic_batch']
 
 # %% ../nbs/16_data.ipynb #5eb12b51
 from .core import exists, default
@@ -173,6 +173,7 @@ def _obs_record(env, obs, store_rgb):
 
 # %% ../nbs/16_data.ipynb #37b17362
 MANIFEST, FORMAT, VERSION = 'manifest.json', 'comm_wm.trajectories', 1
+RECOLLECT = 'collect the data again (delete the folder; `comm_wm collect` or training collects it)'
 
 def _spec(v): return dict(dtype=str(v.dtype).replace('torch.', ''), shape=list(v.shape[1:]))
 
@@ -214,47 +215,69 @@ def save_trajectories(traj: Trajectories, # the data
 def _read_shard(path: Path, entry: dict, keys: dict, verify: bool) -> Trajectories:
     "One shard, checked against its manifest entry and the manifest's keys."
     name, f = entry['file'], path / entry['file']
-    if not f.is_file(): raise ValueError(f'shard {name}: missing from {str(path)!r}')
+    def bad(problem): return FileError(f, f'shard {name}: {problem}', RECOLLECT)
+    if not f.is_file(): raise MissingFileError(f, f'shard {name}: missing from the folder', RECOLLECT)
     payload = f.read_bytes()
     if len(payload) != entry['bytes']:
-        raise ValueError(f'shard {name}: expected {entry["bytes"]} bytes, found {len(payload)} (truncated or replaced)')
-    if verify and hashlib.sha256(payload).hexdigest() != entry['sha256']:
-        raise ValueError(f'shard {name}: SHA-256 mismatch (corrupted)')
+        raise bad(f'expected {entry["bytes"]} bytes, found {len(payload)} (truncated or replaced)')
+    if verify and hashlib.sha256(payload).hexdigest() != entry['sha256']: raise bad('SHA-256 mismatch (corrupted)')
     try: part = torch.load(io.BytesIO(payload), weights_only=True)
-    except Exception as e: raise ValueError(f'shard {name}: cannot be read ({type(e).__name__}: {e})') from None
+    except Exception as e: raise bad(f'cannot be read ({type(e).__name__}: {str(e).strip()[:200]})') from None
     if not isinstance(part, dict) or set(part) != set(keys):
         got = sorted(part) if isinstance(part, dict) else type(part).__name__
-        raise ValueError(f'shard {name}: expected keys {sorted(keys)}, got {got}')
+        raise bad(f'expected keys {sorted(keys)}, got {got}')
     for k, spec in keys.items():
         v = part[k]
         if not isinstance(v, torch.Tensor) or _spec(v) != spec or v.shape[0] != entry['num_episodes']:
             got = f'{_spec(v)} x {v.shape[0]}' if isinstance(v, torch.Tensor) else type(v).__name__
-            raise ValueError(f'shard {name}: {k!r} expected {spec} x {entry["num_episodes"]} episodes, got {got}')
+            raise bad(f'{k!r} expected {spec} x {entry["num_episodes"]} episodes, got {got}')
     return Trajectories(part)
 
 def load_trajectories(path,             # a folder written by `save_trajectories`
                       verify: bool = True, # check each shard's SHA-256 before unpickling
                      ) -> Trajectories:
-    "Read and check every shard against the manifest."
+    "Read and check every shard against the manifest; a `FileError` names the file, the problem and what to do."
     path, where = Path(path), Path(path) / MANIFEST
     if not where.is_file():
-        raise FileNotFoundError(f'path: no {MANIFEST} in {str(path)!r} (not a saved Trajectories folder, '
-                                'or an interrupted save)')
+        raise MissingFileError(where, f'no {MANIFEST} in the folder (not a saved Trajectories folder, or an '
+                               'interrupted save)', RECOLLECT)
     try: manifest = json.loads(where.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f'{where}: corrupted manifest ({e})') from None
-    if manifest.get('format') != FORMAT or manifest.get('version') != VERSION:
-        raise ValueError(f'{where}: expected format {FORMAT!r} version {VERSION}, '
-                         f'got {manifest.get("format")!r} version {manifest.get("version")}')
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FileError(where, f'corrupted manifest ({e})', RECOLLECT) from None
+    if not isinstance(manifest, dict) or manifest.get('format') != FORMAT:
+        raise FileError(where, f'not a comm_wm trajectories manifest (expected format {FORMAT!r})', RECOLLECT)
+    if manifest.get('version') != VERSION:
+        raise FileError(where, f'written by another comm_wm version (manifest version {manifest.get("version")}, '
+                        f'this comm_wm reads {VERSION})', RECOLLECT)
     parts = [_read_shard(path, entry, manifest['keys'], verify) for entry in manifest['shards']]
     if sum(len(p) for p in parts) != manifest['num_episodes']:
-        raise ValueError(f'{where}: shards hold {sum(len(p) for p in parts)} episodes, '
-                         f'manifest says {manifest["num_episodes"]}')
+        raise FileError(where, f'shards hold {sum(len(p) for p in parts)} episodes, manifest says '
+                        f'{manifest["num_episodes"]}', RECOLLECT)
     out = Trajectories.cat(parts) if len(parts) > 1 else parts[0]
     out.meta = manifest['meta']
     return out
 
 Trajectories.save = save_trajectories
 Trajectories.load = staticmethod(load_trajectories)
+
+# %% ../nbs/16_data.ipynb #bf45c245
+def read_torch_file(path,       # the file
+                    what: str,  # what it should hold, e.g. 'world-model checkpoint'
+                    fix: str,   # what to do when it cannot be used, e.g. 'retrain it (comm_wm train)'
+                    map_location='cpu'):
+    "`torch.load(path, weights_only=True)`, or a `FileError` naming the file, the problem and `fix`."
+    path = Path(path)
+    if path.is_dir(): raise FileError(path, f'is a folder, not a {what} file', fix)
+    if not path.is_file(): raise MissingFileError(path, f'no such file (expected a {what})', fix)
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        if 'Weights only load failed' not in str(e):
+            raise FileError(path, f'not a torch file, or a damaged one (a {what} was expected)', fix) from None
+        raise FileError(path, f'refused by weights-only loading: it holds objects other than tensors and plain data, '
+                        f'so it is not a {what} comm_wm wrote (nothing in it was run)', fix) from None
+    except Exception as e:
+        raise FileError(path, f'truncated or not a torch file (a {what} was expected; {type(e).__name__}: '
+                        f'{str(e).strip().splitlines()[0][:100] if str(e).strip() else "empty"})', fix) from None
 
 # %% ../nbs/16_data.ipynb #a769b3d0
 def _shard_name(round_): return f'shard_{round_:05d}.pt'

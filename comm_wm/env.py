@@ -10,14 +10,14 @@ import torch
 from einops import repeat
 from fastcore.basics import patch
 from .core import EMPTY, WALL, ITEM, GOAL, NUM_OBJECT_TYPES, exists, default, check_int, check_tensor
-from .config import ConfigBase
+from .config import ConfigBase, check_int_in, check_one_of
 from .messages import view_to_message, wire_length, to_wire
 from .render import (VIEW_MODES, DIR_TO_VEC, PAD, view_offsets, gather_views, integer_views, view_tiles,
                             tile_rows, tile_bank, render_tiles, strip_bank, render_strips)
 from .layouts import UNREACHABLE, WorldState, bfs_distance, generate_layouts, pingpong
 
 # %% auto #0
-__all__ = ['TASKS', 'ACTION_NAMES', 'NUM_ACTIONS', 'EnvConfig', 'GridWorld']
+__all__ = ['TASKS', 'ACTION_NAMES', 'NUM_ACTIONS', 'SEED_MAX', 'EnvConfig', 'GridWorld']
 
 # %% ../nbs/14_env.ipynb #4f02193d
 TASKS = ('hidden_goal', 'which_goal', 'patrol_goal', 'rendezvous')
@@ -26,11 +26,7 @@ ACTION_NAMES = {'centered': ('stay', 'up', 'right', 'down', 'left'),   # fixed o
 NUM_ACTIONS = {mode: len(names) for mode, names in ACTION_NAMES.items()}
 
 # %% ../nbs/14_env.ipynb #d6711e47
-def _check_range(name, value, lo, hi=None, why=''):
-    "ValueError naming `name` unless lo <= value (<= hi)."
-    if value < lo or (exists(hi) and value > hi):
-        expected = f'{lo}..{hi}' if exists(hi) else f'>= {lo}'
-        raise ValueError(f'{name}: expected {expected}{why}, got {value}')
+SEED_MAX = 2**32 - 1   # seeds are 0..SEED_MAX (they are hashed and multiplied as int64)
 
 @dataclass
 class EnvConfig(ConfigBase):
@@ -52,21 +48,22 @@ class EnvConfig(ConfigBase):
     max_attempts: int = 2000     # layout resampling limit before giving up
     random_door: bool = False    # the door is in a random row (True) or in the middle row (default; see 13_layouts)
 
-    def check(self):
-        "Raise a `ValueError` naming the first field that is out of range."
-        if self.task not in TASKS: raise ValueError(f'task: expected one of {TASKS}, got {self.task!r}')
-        if self.view_mode not in VIEW_MODES:
-            raise ValueError(f'view_mode: expected one of {VIEW_MODES}, got {self.view_mode!r}')
-        if self.num_agents != 2:
-            raise ValueError(f'num_agents: the tasks are defined for 2 agents, got {self.num_agents}')
-        _check_range('size', self.size, 11, 64)
-        _check_range('tile_size', self.tile_size, 1, 64)
-        _check_range('max_steps', self.max_steps, 1)
-        _check_range('num_items', self.num_items, 0, 12)
-        _check_range('num_goals', self.num_goals, 2, 6)
-        _check_range('patrol_length', self.patrol_length, 2, 4)
-        _check_range('patrol_every', self.patrol_every, 1)
-        return self
+    def check_values(self, prefix: str = ''): # `env.` inside an experiment config
+        "Raise a `ConfigError` naming the first field (`prefix` + name) that is out of range."
+        p = prefix
+        check_one_of(p + 'task', self.task, TASKS)
+        check_one_of(p + 'view_mode', self.view_mode, VIEW_MODES)
+        check_int_in(p + 'num_agents', self.num_agents, 2, 2, why=' (the tasks are defined for 2 agents)')
+        check_int_in(p + 'size', self.size, 11, 64, why=' (two rooms and a door around the 7x7 view)')
+        check_int_in(p + 'tile_size', self.tile_size, 1, 64)
+        check_int_in(p + 'max_steps', self.max_steps, 1, 100_000)
+        check_int_in(p + 'seed', self.seed, 0, SEED_MAX)
+        check_int_in(p + 'num_items', self.num_items, 0, 12)
+        check_int_in(p + 'num_goals', self.num_goals, 2, 6)
+        check_int_in(p + 'patrol_length', self.patrol_length, 2, 4)
+        check_int_in(p + 'patrol_every', self.patrol_every, 1, 100_000)
+        check_int_in(p + 'max_attempts', self.max_attempts, 1, 1_000_000)
+
 
 # %% ../nbs/14_env.ipynb #1961f078
 class GridWorld:

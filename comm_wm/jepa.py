@@ -17,7 +17,7 @@ __all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead
 
 # %% ../nbs/18_jepa.ipynb #efb34eab
 from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor
-from .config import ConfigBase
+from .config import ConfigBase, check_int_in, check_number_in, check_one_of
 from .hl_gauss_layer import HLGaussLayer
 
 # %% ../nbs/18_jepa.ipynb #59dcacab
@@ -44,6 +44,25 @@ class WorldModelConfig(ConfigBase):
     vicreg_sim: float = 25.
     vicreg_std: float = 25.
     vicreg_cov: float = 1.
+
+    def check_values(self, prefix: str = ''): # `model.` inside an experiment config
+        "Raise a `ConfigError` naming the first field (`prefix` + name) that is out of range."
+        p = prefix
+        check_one_of(p + 'input', self.input, ('rgb', 'view'))
+        check_int_in(p + 'tile_size', self.tile_size, 1, 64)
+        check_int_in(p + 'grid_size', self.grid_size, 1, 64)
+        check_int_in(p + 'num_actions', self.num_actions, 1, 64)
+        for name in ('latent_dim', 'message_dim', 'channels', 'hidden_dim', 'proj_dim'):
+            check_int_in(p + name, getattr(self, name), 1, 65_536)
+        check_int_in(p + 'predictor_depth', self.predictor_depth, 0, 1024)
+        check_int_in(p + 'distance_bins', self.distance_bins, 2, 65_536)
+        check_number_in(p + 'distance_max', self.distance_max, 0, lo_open=True)
+        check_number_in(p + 'distance_sigma', self.distance_sigma, 0, lo_open=True)
+        check_int_in(p + 'sigreg_slices', self.sigreg_slices, 1, 65_536)
+        check_int_in(p + 'sigreg_knots', self.sigreg_knots, 2, 65_536)
+        check_number_in(p + 'sigreg_t_max', self.sigreg_t_max, 0, lo_open=True)
+        check_number_in(p + 'lejepa_lambda', self.lejepa_lambda, 0, 1)
+        for name in ('vicreg_sim', 'vicreg_std', 'vicreg_cov'): check_number_in(p + name, getattr(self, name), 0)
 
 # %% ../nbs/18_jepa.ipynb #bb33fa70
 class GridEncoder(nn.Module):

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange, repeat
 
-from .config import ConfigBase
+from .config import ConfigBase, check_int_in, check_number_in, check_one_of
 
 # %% auto #0
 __all__ = ['MODES', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem', 'PlannerConfig',
@@ -36,13 +36,17 @@ class CEMConfig(ConfigBase):
     chunk_size: int = 1024    # most sequences (problems x population) scored in one batched call
     seed: int = 0             # seed of the sampling generator
 
-    def __post_init__(self):
-        for name in ('population', 'horizon', 'iterations', 'num_elites', 'chunk_size'):
-            if getattr(self, name) < 1: raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}')
-        if self.num_elites > self.population:
-            raise ValueError(f'num_elites must be <= population ({self.population}), got {self.num_elites}')
-        if not 0 <= self.smoothing < 1: raise ValueError(f'smoothing must be in [0, 1), got {self.smoothing}')
-        if not 0 <= self.prob_floor < 1: raise ValueError(f'prob_floor must be in [0, 1), got {self.prob_floor}')
+    def check_values(self, prefix: str = ''): # e.g. `evaluation.planner.cem.` inside the pipeline's config
+        "Raise a `ConfigError` naming the first field (`prefix` + name) that is out of range."
+        p = prefix
+        check_int_in(p + 'population', self.population, 1, 1_000_000)
+        check_int_in(p + 'horizon', self.horizon, 1, 10_000)
+        check_int_in(p + 'iterations', self.iterations, 1, 10_000)
+        check_int_in(p + 'num_elites', self.num_elites, 1, self.population, why=f' ({p}population)')
+        check_number_in(p + 'smoothing', self.smoothing, 0, 1, hi_open=True)
+        check_number_in(p + 'prob_floor', self.prob_floor, 0, 1, hi_open=True)
+        check_int_in(p + 'chunk_size', self.chunk_size, 1, 10**8)
+        check_int_in(p + 'seed', self.seed, 0, 2**32 - 1)
 
 # %% ../nbs/24_planner.ipynb #2f9146ee
 def sample_sequences(probs: torch.Tensor, # (B, H, A) per-step action distributions
@@ -151,11 +155,16 @@ class PlannerConfig(ConfigBase):
     cem: CEMConfig = field(default_factory=CEMConfig)
 
     def __post_init__(self):
-        if self.mode not in MODES: raise ValueError(f'mode: expected one of {MODES}, got {self.mode!r}')
-        if self.cost not in ('distance', 'goal_latent'):
-            raise ValueError(f"cost: expected 'distance' or 'goal_latent', got {self.cost!r}")
-        if not 0 < self.discount <= 1: raise ValueError(f'discount: expected a value in (0, 1], got {self.discount}')
         if isinstance(self.cem, dict): self.cem = CEMConfig(**self.cem)
+        super().__post_init__()
+
+    def check_values(self, prefix: str = ''): # `evaluation.planner.` inside the pipeline's config
+        "Raise a `ConfigError` naming the first field (`prefix` + name) that is out of range."
+        check_one_of(prefix + 'mode', self.mode, MODES)
+        check_one_of(prefix + 'cost', self.cost, ('distance', 'goal_latent'))
+        check_number_in(prefix + 'discount', self.discount, 0, 1, lo_open=True)
+        check_number_in(prefix + 'partner_weight', self.partner_weight, 0)
+        check_int_in(prefix + 'stay_action', self.stay_action, 0, 4, why=' (an action id)')
 
 # %% ../nbs/24_planner.ipynb #6d8cb5c9
 class DistanceObjective:
