@@ -30,6 +30,7 @@ class FileError(ValueError):
     def __init__(self, path, problem: str, fix: str):
         self.path, self.problem, self.fix = str(path), problem, fix
         super().__init__(f'{path}: {problem}; {fix}')
+    def __reduce__(self): return (type(self), (self.path, self.problem, self.fix))   # to and from worker processes
 
 class MissingFileError(FileError, FileNotFoundError):
     "The file (or folder) is not there."

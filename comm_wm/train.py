@@ -262,7 +262,7 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
             out['loss'].backward()
             gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
             if not (torch.isfinite(out['loss']) and torch.isfinite(gnorm)):   # before the step: weights stay finite
-                raise NonFiniteLossError(step, out, gnorm, ckpt_path)
+                raise _non_finite(step, out, gnorm, ckpt_path)
             opt.step()
             seen += len(ids) * world
             completed = step + 1
@@ -303,14 +303,14 @@ LOCK = 'train.lock'   # in a run folder while a process trains there
 
 class NonFiniteLossError(FloatingPointError):
     "Training stopped: a loss term (or the gradient norm) turned NaN or infinite at a step."
-    def __init__(self, step: int, out: dict, gnorm, ckpt_path):
-        bad = {k: v.item() for k, v in out.items() if k != 'loss' and not math.isfinite(v.item())}
-        terms = ', '.join(f'{k}={v}' for k, v in bad.items()) or f"none of the terms (loss={out['loss'].item()})"
-        self.step, self.terms = step, list(bad)
-        super().__init__(f'train: step {step}: non-finite loss terms: {terms}; gradient norm {gnorm.item()}. '
-                         f'Stopped before the optimiser step: {ckpt_path} keeps the last finite weights '
-                         '(lower train.lr or train.grad_clip, then resume=true)')
-    def __reduce__(self): return (FloatingPointError, (str(self),))   # across processes: the message
+
+def _non_finite(step: int, out: dict, gnorm, ckpt_path) -> NonFiniteLossError:
+    "The error naming the step, the non-finite terms and the gradient norm."
+    bad = {k: v.item() for k, v in out.items() if k != 'loss' and not math.isfinite(v.item())}
+    terms = ', '.join(f'{k}={v}' for k, v in bad.items()) or f"none of the terms (loss={out['loss'].item()})"
+    return NonFiniteLossError(f'train: step {step}: non-finite loss terms: {terms}; gradient norm {gnorm.item()}. '
+                              f'Stopped before the optimiser step: {ckpt_path} keeps the last finite weights '
+                              '(lower train.lr or train.grad_clip, then resume=true)')
 
 class RunLockedError(FileError):
     "Another process is training in this run folder."
