@@ -32,8 +32,7 @@ class FileError(ValueError):
         super().__init__(f'{path}: {problem}; {fix}')
     def __reduce__(self): return (type(self), (self.path, self.problem, self.fix))   # to and from worker processes
 
-class MissingFileError(FileError, FileNotFoundError):
-    "The file (or folder) is not there."
+class MissingFileError(FileError, FileNotFoundError): "The file (or folder) is not there."
 
 # %% ../nbs/02_config.ipynb #66d8b9c6
 def _is_dataclass_type(tp) -> bool: return isinstance(tp, type) and dataclasses.is_dataclass(tp)
@@ -108,6 +107,9 @@ def _normalise(cls, d, source: str, prefix: str = '') -> dict:
             raise ConfigError(f"unknown key '{prefix}{k}' in {source}; valid keys of {_where(prefix, cls)}: "
                               f"{', '.join(hints) or '(none)'}")
         sub = _nested_dataclass(hints[k])
+        if sub is not None and isinstance(v, str):   # e.g. an interpolation, which OmegaConf would take for now
+            raise ConfigTypeError(f"wrong value for '{prefix}{k}' in {source}: expected a mapping of {sub.__name__} "
+                                  f"fields, got {v!r:.80}")
         if sub is not None and isinstance(v, (Mapping, DictConfig)): v = _normalise(sub, v, source, f'{prefix}{k}.')
         out[k] = v
     return out
@@ -242,10 +244,8 @@ def atomic_write(path: str | os.PathLike, # the file to (re)write; its folder is
     return path
 
 # %% ../nbs/02_config.ipynb #988954b1
-def refuse(key: str, # the dotted key, e.g. 'env.size'
-           expected: str, # what the key takes, e.g. '11..64'
-           value, # what it got
-           type_error: bool = False): # raise `ConfigTypeError` (the value has the wrong type)
+def refuse(key: str, expected: str, # the dotted key ('env.size'), what it takes ('11..64')
+           value, type_error: bool = False): # what it got; raise `ConfigTypeError` (the value has the wrong type)
     "Raise the `ConfigError` of key `key`: what it expects and what it got."
     raise (ConfigTypeError if type_error else ConfigError)(f'{key}: expected {expected}, got {value!r:.80}')
 
@@ -381,7 +381,7 @@ def _parse_dotted_value(cls, item: str, source: str) -> dict:
     if tp is str and not quoted and raw not in ('null', '~'): value = raw
     else:
         try: value = OmegaConf.to_container(OmegaConf.from_dotlist([f'v={raw}']))['v']
-        except OmegaConfBaseException as e:
+        except Exception as e:   # OmegaConf's grammar errors, and YAML's (an unclosed quote, a control character)
             raise ConfigError(f"could not read the value of '{key}' in {source}: {raw!r}: {_first_line(e)}") from None
     return _nest(path, value)
 

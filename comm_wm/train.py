@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['LOCK', 'DataConfig', 'TrainConfig', 'ExperimentConfig', 'sync_model_config', 'window_index', 'gather_windows',
-           'batch_indices', 'load_or_collect', 'maybe_init_distributed', 'lr_at', 'train', 'NonFiniteLossError',
-           'RunLockedError', 'run_lock', 'main']
+           'batch_indices', 'load_or_collect', 'check_cached', 'maybe_init_distributed', 'lr_at', 'train',
+           'NonFiniteLossError', 'RunLockedError', 'run_lock', 'main']
 
 # %% ../nbs/23_train.ipynb #26e90b02
 import contextlib, dataclasses, math, os, sys, time
@@ -21,7 +21,7 @@ from .config import ConfigBase, ConfigError, FileError, check_int_in, check_numb
 from .env import EnvConfig, NUM_ACTIONS, SEED_MAX
 from .messages import GridMessage
 from .jepa import WorldModel, WorldModelConfig
-from .losses import LossWeights, world_model_losses, check_message_dropout
+from .losses import LossWeights, world_model_losses
 from .checkpoints import save_model, save_checkpoint, restore_checkpoint
 from .metrics import MetricsLog, plot_losses
 from .diagnostics import diagnose, save_diagnostics
@@ -84,8 +84,8 @@ class TrainConfig(ConfigBase):
         check_number_in(p + 'grad_clip', self.grad_clip, 0, lo_open=True)
         check_int_in(p + 'seed', self.seed, 0, SEED_MAX)
         for name in ('p_real', 'p_stale', 'p_imagined'): check_number_in(p + name, getattr(self, name), 0, 1)
-        try: check_message_dropout(self.p_real, self.p_stale, self.p_imagined, prefix=p)
-        except ValueError as e: raise ConfigError(str(e)) from None
+        total = self.p_real + self.p_stale + self.p_imagined
+        if total > 1 + 1e-9: refuse(f'{p}p_real + {p}p_stale + {p}p_imagined', 'at most 1', round(total, 3))
         for f in dataclasses.fields(self.weights):
             check_number_in(f'{p}weights.{f.name}', getattr(self.weights, f.name), 0)
         check_int_in(p + 'log_every', self.log_every, 1, 10**9)
@@ -172,7 +172,30 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
         if cfg.data.cache: save_trajectories(traj, path)
         if not distributed: return _plain(traj, keys)
     if distributed: dist.barrier()
-    return _plain(load_trajectories(path), keys)
+    traj = load_trajectories(path)
+    check_cached(traj, cfg, split, path)
+    return _plain(traj, keys)
+
+_SET_BY_COLLECT = ('autoreset', 'seed', 'rgb')   # env fields collect sets itself (seed: recorded apart)
+
+def check_cached(traj, # trajectories loaded from a run's data folder (with their `meta`)
+                 cfg:ExperimentConfig, split:str, path):
+    "Raise a `FileError` naming the keys that differ when cached trajectories were collected with other settings."
+    train_split = split == 'train'
+    meta = dict(getattr(traj, 'meta', None) or {})
+    env_now = {k: v for k, v in dataclasses.asdict(cfg.env).items() if k not in _SET_BY_COLLECT}
+    env_then = {k: v for k, v in dict(meta.get('env_cfg') or {}).items() if k not in _SET_BY_COLLECT}
+    diff = [f'env.{k}' for k in sorted(set(env_now) | set(env_then)) if env_now.get(k) != env_then.get(k)]
+    wanted = {'data.policy': (cfg.data.policy, meta.get('policy')),
+              'data.epsilons': ([float(e) for e in cfg.data.epsilons], meta.get('epsilons')),
+              'env.seed' if train_split else 'data.eval_seed': (cfg.env.seed if train_split else cfg.data.eval_seed,
+                                                                 meta.get('seed')),
+              'data.num_episodes' if train_split else 'data.eval_episodes':
+                  (cfg.data.num_episodes if train_split else cfg.data.eval_episodes, len(traj))}
+    diff += [k for k, (now, then) in wanted.items() if now != then]
+    if diff:
+        raise FileError(path, f"holds trajectories collected with other settings than this run's "
+                        f"(differ: {', '.join(diff)})", 'delete the folder to collect again, or set another run_dir')
 
 # %% ../nbs/23_train.ipynb #461bc851
 def _close(fig):
