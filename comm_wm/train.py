@@ -347,7 +347,7 @@ def run_lock(run: Path): # the run folder (created)
     except ImportError:   # no flock (Windows): no lock
         yield
         return
-    f = open(run / LOCK, 'a+')
+    f, held = open(run / LOCK, 'a+'), False
     try:
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -355,12 +355,18 @@ def run_lock(run: Path): # the run folder (created)
             holder = f.read().strip() or 'unknown'
             raise RunLockedError(run, f'another process (pid {holder}) is training in this run folder',
                                  'wait for it to finish, or set another run_dir') from None
+        if not (run / LOCK).exists() or os.stat(run / LOCK).st_ino != os.fstat(f.fileno()).st_ino:
+            raise RunLockedError(run, 'another process was training in this run folder and has just finished',
+                                 'start this one again')   # it removed the file we locked
+        held = True
         f.seek(0)
         f.truncate()
         f.write(f'{os.getpid()}\n')
         f.flush()
         yield
-    finally: f.close()   # closing releases the lock
+    finally:
+        if held: (run / LOCK).unlink(missing_ok=True)   # a finished run leaves no lock file (a killed one: harmless)
+        f.close()   # closing releases the lock
 
 # %% ../nbs/23_train.ipynb #a487b466
 def main(args=None):
