@@ -238,7 +238,8 @@ def main(argv: list | None = None, # the words after `comm_wm` (default: sys.arg
     except (ConfigError, FileNotFoundError, ValueError) as e: _refuse(e)
     torch.set_num_threads(cfg.train.num_threads)
     try: _run(command, cfg, opts)
-    except (ConfigError, FileError, FileNotFoundError) as e: _refuse(e)
+    except (ConfigError, FileError, FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError) as e:
+        _refuse(e)   # bad input, or a file or folder comm_wm cannot use
     except NonFiniteLossError as e: _refuse(e, 1)
 
 def _run(command: str, cfg: PipelineConfig, opts):

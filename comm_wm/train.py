@@ -193,6 +193,7 @@ def check_cached(traj, # trajectories loaded from a run's data folder (with thei
               'data.num_episodes' if train_split else 'data.eval_episodes':
                   (cfg.data.num_episodes if train_split else cfg.data.eval_episodes, len(traj))}
     diff += [k for k, (now, then) in wanted.items() if now != then]
+    if cfg.model.input == 'rgb' and 'rgb' not in traj: diff.append("model.input ('rgb': these hold no RGB views)")
     if diff:
         raise FileError(path, f"holds trajectories collected with other settings than this run's "
                         f"(differ: {', '.join(diff)})", 'delete the folder to collect again, or set another run_dir')
@@ -240,7 +241,7 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
     cfg, tc = sync_model_config(cfg), cfg.train
     rank, world = maybe_init_distributed()
     if tc.batch_size % world:
-        raise ValueError(f'train.batch_size: expected a multiple of the {world} ranks, got {tc.batch_size}')
+        raise ConfigError(f'train.batch_size: expected a multiple of the {world} ranks, got {tc.batch_size}')
     torch.set_num_threads(tc.num_threads)
     run = Path(cfg.run_dir)
     with run_lock(run) if rank == 0 else contextlib.nullcontext():   # one process writes a run folder at a time
@@ -256,6 +257,9 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     if cfg.model.input not in traj:
         raise ValueError(f'traj: the model reads {cfg.model.input!r}, which the trajectories lack')
     index = window_index(traj['valid'], tc.window)
+    if len(index) < tc.batch_size:   # the config's bound assumes full episodes; finished ones hold fewer windows
+        raise ConfigError(f'train.batch_size: expected <= {len(index)} (the windows of train.window steps in the '
+                          f'collected episodes), got {tc.batch_size}')
     message_kind = GridMessage.from_env(cfg.env)
     # the model and its optimiser, seeded; restored from the run's checkpoint when resuming
     torch.manual_seed(tc.seed)
