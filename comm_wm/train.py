@@ -8,7 +8,7 @@ __all__ = ['LOCK', 'DataConfig', 'TrainConfig', 'ExperimentConfig', 'sync_model_
            'NonFiniteLossError', 'RunLockedError', 'run_lock', 'main']
 
 # %% ../nbs/23_train.ipynb #26e90b02
-import contextlib, dataclasses, math, os, sys, time
+import contextlib, dataclasses, json, math, os, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
@@ -173,16 +173,17 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
         if not distributed: return _plain(traj, keys)
     if distributed: dist.barrier()
     traj = load_trajectories(path)
-    check_cached(traj, cfg, split, path)
+    check_cached(traj.meta, len(traj), 'rgb' in traj, cfg, split, path)
     return _plain(traj, keys)
 
 _SET_BY_COLLECT = ('autoreset', 'seed', 'rgb')   # env fields collect sets itself (seed: recorded apart)
 
-def check_cached(traj, # trajectories loaded from a run's data folder (with their `meta`)
+def check_cached(meta:dict, # the `meta` of trajectories cached in a run's data folder (what collect recorded)
+                 num_episodes:int, # how many episodes they hold
+                 has_rgb:bool, # whether they hold RGB views
                  cfg:ExperimentConfig, split:str, path):
     "Raise a `FileError` naming the keys that differ when cached trajectories were collected with other settings."
-    train_split = split == 'train'
-    meta = dict(getattr(traj, 'meta', None) or {})
+    train_split, meta = split == 'train', dict(meta or {})
     env_now = {k: v for k, v in dataclasses.asdict(cfg.env).items() if k not in _SET_BY_COLLECT}
     env_then = {k: v for k, v in dict(meta.get('env_cfg') or {}).items() if k not in _SET_BY_COLLECT}
     diff = [f'env.{k}' for k in sorted(set(env_now) | set(env_then)) if env_now.get(k) != env_then.get(k)]
@@ -191,12 +192,22 @@ def check_cached(traj, # trajectories loaded from a run's data folder (with thei
               'env.seed' if train_split else 'data.eval_seed': (cfg.env.seed if train_split else cfg.data.eval_seed,
                                                                  meta.get('seed')),
               'data.num_episodes' if train_split else 'data.eval_episodes':
-                  (cfg.data.num_episodes if train_split else cfg.data.eval_episodes, len(traj))}
+                  (cfg.data.num_episodes if train_split else cfg.data.eval_episodes, num_episodes)}
     diff += [k for k, (now, then) in wanted.items() if now != then]
-    if cfg.model.input == 'rgb' and 'rgb' not in traj: diff.append("model.input ('rgb': these hold no RGB views)")
+    if cfg.model.input == 'rgb' and not has_rgb: diff.append("model.input ('rgb': these hold no RGB views)")
     if diff:
         raise FileError(path, f"holds trajectories collected with other settings than this run's "
                         f"(differ: {', '.join(diff)})", 'delete the folder to collect again, or set another run_dir')
+
+def _check_caches(cfg:ExperimentConfig, splits):
+    "`check_cached` on the manifests of the run's cached splits, before any work (bad manifests: `load_trajectories`)."
+    for split in splits:
+        path = Path(cfg.run_dir) / 'data' / split
+        if cfg.data.synthetic or not cfg.data.cache or not (path / MANIFEST).is_file(): continue
+        try: m = json.loads((path / MANIFEST).read_text())
+        except (ValueError, UnicodeDecodeError): continue
+        if isinstance(m, dict) and isinstance(m.get('keys'), dict):
+            check_cached(m.get('meta'), m.get('num_episodes'), 'rgb' in m['keys'], cfg, split, path)
 
 # %% ../nbs/23_train.ipynb #461bc851
 def _close(fig):
@@ -245,7 +256,9 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
     torch.set_num_threads(tc.num_threads)
     run = Path(cfg.run_dir)
     with run_lock(run) if rank == 0 else contextlib.nullcontext():   # one process writes a run folder at a time
-        if rank == 0: cfg.save(run / 'config.yaml')
+        if rank == 0:
+            _check_caches(cfg, ('train',) * (traj is None) + ('eval',) * diagnostics)   # refused before any work
+            cfg.save(run / 'config.yaml')
         return _train_locked(cfg, traj, callback, diagnostics, rank, world)
 
 def _train_locked(cfg, traj, callback, diagnostics, rank, world):
