@@ -11,7 +11,7 @@ usage: python bench/planner.py [--repeats 5] [--envs 64]
 """
 import argparse, statistics, time
 import torch
-from comm_wm.planner import CEMConfig, PlannerConfig, LatentRollout, discrete_cem, blocked_to_stay
+from comm_wm.planner import CEMConfig, PlannerConfig, CandidateCost, discrete_cem, make_objective
 
 
 def make_model():
@@ -37,13 +37,19 @@ def loop_cost(model, z0, h_j0, z_j0, h_i0, actions, cfg: PlannerConfig):
             z, h_j, z_j, h_i, cost = z0[p:p+1], h_j0[p:p+1], z_j0[p:p+1], h_i0[p:p+1], 0.
             for k in range(h):
                 a_k = actions[p, c, k:k+1]
-                if cfg.stay_when_blocked: a_k = blocked_to_stay(model, z, a_k, cfg.stay_action)
+                if cfg.stay_when_blocked: a_k = model.stay_if_blocked(z, a_k, cfg.stay_action)
                 z = model.next(z, a_k, h_j)
                 z_j = model.next(z_j, stay, h_i)
                 h_j, h_i = model.message_from_obs(z_j), model.message_from_obs(z)
                 cost += cfg.discount ** k * model.distance(z, h_j).item()
             out[p, c] = cost
     return out
+
+
+def candidate_cost(model, start, cfg: PlannerConfig):
+    "The planner's batched cost of one decision: the rollout of the pair, then the configured objective."
+    return CandidateCost(model, make_objective(model, cfg), *start, stay_action=cfg.stay_action,
+                         blocked_rule=cfg.stay_when_blocked)
 
 
 def median_seconds(fn, repeats, warmup=True):
@@ -71,7 +77,7 @@ def main():
 
     with torch.inference_mode():
         one = problem(model, 1, g)
-        batched_one = lambda: discrete_cem(LatentRollout(model, *one, cfg=cfg), 1, num_actions, cem)
+        batched_one = lambda: discrete_cem(candidate_cost(model, one, cfg), 1, num_actions, cem)
         t_batched = median_seconds(batched_one, a.repeats)
 
         loop_one = lambda: discrete_cem(lambda acts, rows: loop_cost(model, *(x[rows] for x in one), acts, cfg), 1, num_actions, cem)
@@ -84,7 +90,7 @@ def main():
         for chunk in a.chunks:
             chunk = chunk or b * 256
             c = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32, chunk_size=chunk)
-            t = median_seconds(lambda: discrete_cem(LatentRollout(model, *many, cfg=cfg), b, num_actions, c), a.many_repeats, warmup=False)
+            t = median_seconds(lambda: discrete_cem(candidate_cost(model, many, cfg), b, num_actions, c), a.many_repeats, warmup=False)
             rates[chunk] = b / t
 
     print(f'model: WorldModel default config, {sum(p.numel() for p in model.parameters()):,} parameters; torch threads = 1')

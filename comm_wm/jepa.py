@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_jepa.ipynb #b8e938f6
 from __future__ import annotations
-from typing import NamedTuple
+from functools import cached_property
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
@@ -130,13 +130,25 @@ class DistanceHead(nn.Module):
         return self.head(x)
 
 # %% ../nbs/18_jepa.ipynb #006cf7ff
-class Rollout(NamedTuple):
-    "What `WorldModel.rollout` predicts: stacked over the steps, and each step as computed."
-    latents: torch.Tensor             # (N, T, ..., D) z_1..z_T, or (N, T, 2, D) for a pair (me, my partner)
-    heard: torch.Tensor | None = None # (N, T, ..., Dm) / (N, T, 2, Dm) partner message latent held at z_1..z_T;
-                                      # None when the messages were given for every step
-    steps: tuple = ()                 # the T step latents (N, ..., D) themselves (the gradient of a term that
-    heard_steps: tuple | None = None  # reads one step flows straight to that step), and the T heard messages
+class Rollout:
+    "What `WorldModel.rollout` predicts: each step as computed, and stacked over the steps when asked."
+    def __init__(self, steps:tuple, # T latents z_1..z_T, each (N, ..., D); for a pair (z_me, z_partner) each (N, D)
+                 heard_steps:tuple|None=None): # the partner message latent held at each of them (same layout);
+                                               # None when the messages were given for every step
+        self.steps, self.heard_steps = steps, heard_steps
+
+    @staticmethod
+    def _stack(steps): return torch.stack([torch.stack(s, 1) if isinstance(s, tuple) else s for s in steps], 1)
+
+    @cached_property
+    def latents(self) -> torch.Tensor:
+        "(N, T, ..., D), or (N, T, 2, D) for a pair (me, my partner)."
+        return self._stack(self.steps)
+
+    @cached_property
+    def heard(self) -> torch.Tensor | None:
+        "(N, T, ..., Dm) / (N, T, 2, Dm), or None when the messages were given for every step."
+        return None if self.heard_steps is None else self._stack(self.heard_steps)
 
 class WorldModel(nn.Module):
     "Communicating JEPA world model; all modules are shared by the agents."
@@ -239,6 +251,7 @@ class WorldModel(nn.Module):
                         action, # (B,) int64 actions
                         stay_action:int=0): # the action that stays in place
         "The actions (B,), each one the blocked head predicts blocked from `z` replaced by `stay_action`."
+        if bool((action == stay_action).all()): return action   # nothing to replace: the head need not run
         is_blocked = self.blocked(z, action) > 0
         return torch.where(is_blocked, torch.full_like(action, stay_action), action)
 
@@ -272,10 +285,9 @@ def rollout(self:WorldModel,
                    for z_i, a_i, h_i in zip(latents, step_actions, conditioning)]
         if pair:                                                     # h^j_{t+1} = msgPred(z^j_{t+1}), both ways
             heard = [self.message_from_obs(latents[1]), self.message_from_obs(latents[0])]
-        steps.append(torch.stack(latents, 1) if pair else latents[0])
-        heard_steps.append(torch.stack(heard, 1) if pair else heard[0])
-    return Rollout(torch.stack(steps, 1), None if per_step else torch.stack(heard_steps, 1),
-                   tuple(steps), None if per_step else tuple(heard_steps))
+        steps.append(tuple(latents) if pair else latents[0])
+        heard_steps.append(tuple(heard) if pair else heard[0])
+    return Rollout(tuple(steps), None if per_step else tuple(heard_steps))
 
 # %% ../nbs/18_jepa.ipynb #4f5bab10
 @patch

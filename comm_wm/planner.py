@@ -174,19 +174,14 @@ class DistanceObjective:
                  partner_weight:float=0.): # weight of the rolled partner's own predicted distance (see above)
         self.model, self.discount, self.partner_weight = model, discount, partner_weight
 
-    def __call__(self, rolled, # `Rollout` of one agent (N, H, D) or of a pair (N, H, 2, D)
+    def __call__(self, rolled, # `Rollout` of one agent or of a pair (me, my partner), messages held or imagined
                  goal=None, # unused (the distance head knows the goal)
                 ) -> torch.Tensor: # (N,) costs
-        pair = rolled.latents.ndim == 4
-        cost = torch.zeros(rolled.latents.shape[0], device=rolled.latents.device)
-        for k in range(rolled.latents.shape[1]):
-            z, heard = (rolled.latents[:, k, 0], rolled.heard[:, k, 0]) if pair else (rolled.latents[:, k],
-                                                                                       rolled.heard[:, k])
-            step = self.model.distance(z.contiguous(), heard.contiguous())
-            if pair and self.partner_weight:
-                partner_distance = self.model.distance(rolled.latents[:, k, 1].contiguous(),
-                                                       rolled.heard[:, k, 1].contiguous())
-                step = step + self.partner_weight * partner_distance
+        cost = 0.
+        for k, (z, heard) in enumerate(zip(rolled.steps, rolled.heard_steps)):
+            pair = isinstance(z, tuple)
+            step = self.model.distance(*((z[0], heard[0]) if pair else (z, heard)))
+            if pair and self.partner_weight: step = step + self.partner_weight * self.model.distance(z[1], heard[1])
             cost = cost + self.discount ** k * step
         return cost
 
@@ -197,10 +192,10 @@ class GoalLatentObjective:
     def __call__(self, rolled, goal): # goal (N, D) encoded goal views -> (N,) costs
         if goal is None:
             raise ValueError('goal: GoalLatentObjective needs the encoded goal view (CommPlanner.reset(z_goal=...))')
-        latents = rolled.latents[:, :, 0] if rolled.latents.ndim == 4 else rolled.latents
-        cost = torch.zeros(latents.shape[0], device=latents.device)
-        for k in range(latents.shape[1]):
-            cost = cost + self.discount ** k * (latents[:, k].contiguous() - goal).pow(2).mean(-1)
+        cost = 0.
+        for k, z in enumerate(rolled.steps):
+            mine = z[0] if isinstance(z, tuple) else z                 # a pair: my latent
+            cost = cost + self.discount ** k * (mine - goal).pow(2).mean(-1)
         return cost
 
 def make_objective(model, cfg:PlannerConfig):
@@ -285,7 +280,7 @@ class CommPlanner:
         partner_actions = _rows(partner_of(prev_actions, agent_dim=1))
         rule = self.cfg.stay_action if self.cfg.stay_when_blocked else None
         self.belief = self.model.rollout(self.belief, partner_actions[:, None], self.my_last_message,
-                                         stay_action=rule).latents[:, 0]
+                                         stay_action=rule).steps[0]
 
     def _partner_now(self, n, heard):
         "What stands for the partner at the plan's start: its message latent h^j and, when rolled, its latent z^j."
