@@ -16,8 +16,9 @@ from .messages import view_to_message
 from .env import EnvConfig, GridWorld
 
 # %% auto #0
-__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'Trajectories', 'collect', 'save_trajectories',
-           'load_trajectories', 'read_torch_file', 'WindowDataset', 'synthetic_trajectories', 'synthetic_batch']
+__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'WINDOW_KEYS', 'Trajectories', 'collect',
+           'save_trajectories', 'load_trajectories', 'read_torch_file', 'WindowDataset', 'synthetic_trajectories',
+           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows']
 
 # %% ../nbs/16_data.ipynb #5eb12b51
 from .core import exists, default
@@ -381,3 +382,33 @@ def synthetic_batch(batch_size:int=4, window:int=4, num_agents:int=2, tile_size:
     return dict(rgb=rgb, view=view, position=torch.randint(0, grid_size, (b, o, a, 2), generator=g),
                 action=torch.randint(0, num_actions, (b, o - 1, a), generator=g),
                 distance=torch.randint(0, 30, (b, o, a), generator=g).float(), mask=torch.ones(b, o, dtype=torch.bool))
+
+# %% ../nbs/16_data.ipynb #49005b7f
+WINDOW_KEYS = ('rgb', 'view', 'position', 'distance')   # the observation keys a window keeps when present
+
+def window_index(valid, # (N, T+1) bool: the step exists in the episode
+                 window:int): # transitions per window
+    "(M, 2) int64 (episode, start) of every window whose first step is valid."
+    if valid.ndim != 2: raise ValueError(f'valid: expected (N, T+1), got {tuple(valid.shape)}')
+    if not 1 <= window < valid.shape[1]: raise ValueError(f'window: expected 1..{valid.shape[1] - 1}, got {window}')
+    ok = valid[:, :valid.shape[1] - window].bool()
+    return ok.nonzero()
+
+def gather_windows(traj:dict, index, window:int, keys=('view', 'position', 'distance')):
+    "The windows `index` (M, 2): observations (M, window+1, ...), `action` (M, window, A), `mask` (M, window+1)."
+    ep, start = index[:, 0:1], index[:, 1:2]
+    steps = start + torch.arange(window + 1)                                      # (M, window+1)
+    batch = {k: traj[k][ep, steps] for k in keys if k in traj}
+    batch['action'] = traj['action'][ep, steps[:, :-1]]
+    batch['mask'] = traj['valid'][ep, steps].bool()
+    return batch
+
+def first_windows(traj:dict, # episode-major trajectories
+                  window:int, # transitions per window
+                  max_windows:int=None, # at most this many episodes (the first ones); None: all
+                  keys=WINDOW_KEYS): # observation keys to keep (when present)
+    "Each episode's window from t=0, as `gather_windows` cuts it: (n, window+1, ...) observations, `action`, `mask`."
+    steps = traj['valid'].shape[1]
+    if not 1 <= window < steps: raise ValueError(f'window: expected 1..{steps - 1}, got {window}')
+    episodes = torch.arange(traj['valid'].shape[0])[:max_windows]
+    return gather_windows(traj, torch.stack([episodes, torch.zeros_like(episodes)], 1), window, keys)
