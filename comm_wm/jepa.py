@@ -4,7 +4,6 @@
 
 # %% ../nbs/18_jepa.ipynb #b8e938f6
 from __future__ import annotations
-from functools import cached_property
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
@@ -131,7 +130,7 @@ class DistanceHead(nn.Module):
 
 # %% ../nbs/18_jepa.ipynb #006cf7ff
 class Rollout:
-    "What `WorldModel.rollout` predicts: each step as computed, and stacked over the steps when asked."
+    "What `WorldModel.rollout` predicts: each step as computed, and stacked over the steps when asked (each time)."
     def __init__(self, steps:tuple, # T latents z_1..z_T, each (N, ..., D); for a pair (z_me, z_partner) each (N, D)
                  heard_steps:tuple|None=None): # the partner message latent held at each of them (same layout);
                                                # None when the messages were given for every step
@@ -140,12 +139,12 @@ class Rollout:
     @staticmethod
     def _stack(steps): return torch.stack([torch.stack(s, 1) if isinstance(s, tuple) else s for s in steps], 1)
 
-    @cached_property
+    @property
     def latents(self) -> torch.Tensor:
         "(N, T, ..., D), or (N, T, 2, D) for a pair (me, my partner)."
         return self._stack(self.steps)
 
-    @cached_property
+    @property
     def heard(self) -> torch.Tensor | None:
         "(N, T, ..., Dm) / (N, T, 2, Dm), or None when the messages were given for every step."
         return None if self.heard_steps is None else self._stack(self.heard_steps)
