@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['OBJECT_TYPES', 'EMPTY', 'WALL', 'ITEM', 'GOAL', 'AGENT', 'NUM_OBJECT_TYPES', 'UNSEEN', 'VIEW_SIZE', 'VIEW_CENTER',
-           'DIRECTIONS', 'DIRECTION_OFFSETS', 'exists', 'default', 'check_tensor', 'check_int', 'check_number',
-           'add_methods', 'get_cls', 'resolve_device']
+           'DIRECTIONS', 'DIRECTION_OFFSETS', 'DEVICE_NAME', 'exists', 'default', 'check_tensor', 'check_int',
+           'check_number', 'add_methods', 'get_cls', 'resolve_device']
 
 # %% ../nbs/00_core.ipynb #82842153
 import difflib, importlib, math, re, types
@@ -130,12 +130,14 @@ def get_cls(module, # a module, or its dotted import name such as 'comm_wm.dsl'
     return obj
 
 # %% ../nbs/00_core.ipynb #fef3ef16
+DEVICE_NAME = r'auto|cpu|cuda(:\d+)?'   # the device names a config may hold (a regular expression)
+
 def resolve_device(device:str='auto', # 'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'
                    rank:int=None,     # a torchrun rank: on CUDA without an index, GPU `rank % device_count()`
                   ) -> torch.device:
     "The `torch.device` named by `device`; `ValueError` naming `device` for another name or a GPU this machine lacks."
     if isinstance(device, torch.device): device = str(device)
-    if not isinstance(device, str) or not re.fullmatch(r'auto|cpu|cuda(:\d+)?', device):
+    if not isinstance(device, str) or not re.fullmatch(DEVICE_NAME, device):
         raise ValueError(f"device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
     if exists(rank): check_int('rank', rank, minimum=0)
     if device == 'cpu' or (device == 'auto' and not torch.cuda.is_available()): return torch.device('cpu')

@@ -8,7 +8,7 @@ __all__ = ['LOCK', 'DataConfig', 'TrainConfig', 'ExperimentConfig', 'sync_model_
            'run_lock', 'main']
 
 # %% ../nbs/23_train.ipynb #26e90b02
-import contextlib, dataclasses, json, math, os, sys, time
+import contextlib, dataclasses, json, math, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .core import exists
+from .core import exists, resolve_device, DEVICE_NAME
 from .config import ConfigBase, ConfigError, FileError, check_int_in, check_number_in, check_one_of, refuse
 from .env import EnvConfig, NUM_ACTIONS, SEED_MAX
 from .messages import GridMessage
@@ -102,11 +102,14 @@ class ExperimentConfig(ConfigBase):
     train: TrainConfig = field(default_factory=TrainConfig)
     run_dir: str = 'runs/demo'
     resume: bool = False              # continue from run_dir/checkpoint.pt when it exists
+    device: str = 'auto'              # 'auto' (CUDA when available, else CPU), 'cpu', 'cuda', 'cuda:N'
 
     def check_values(self, prefix: str = ''):
         "The sizes that must fit together: a window inside an episode, a batch of windows inside the data."
         p, env, tc = prefix, self.env, self.train
         if not self.run_dir: refuse(p + 'run_dir', 'a folder name', self.run_dir)
+        if not re.fullmatch(DEVICE_NAME, self.device):   # the name only: a GPU run's config loads without a GPU
+            refuse(p + 'device', "'auto', 'cpu', 'cuda' or 'cuda:N'", self.device)
         check_int_in(p + 'train.window', tc.window, 1, env.max_steps,
                      why=f' (a window is window + 1 steps of an episode of {p}env.max_steps + 1 observations)')
         windows = self.data.num_episodes * (env.max_steps + 1 - tc.window)
@@ -209,15 +212,16 @@ def _dist_info():
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
-def maybe_init_distributed():
+def maybe_init_distributed(device:str='auto'): # the run's device (`ExperimentConfig.device`): CUDA -> nccl, else gloo
     "(rank, world size), after initialising torch.distributed from torchrun's variables (none for one process)."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not dist.is_initialized():
-        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        dist.init_process_group('nccl' if resolve_device(device).type == 'cuda' else 'gloo')
     return _dist_info()
 
-def _device(rank:int):
-    if torch.cuda.is_available(): return torch.device('cuda', rank % torch.cuda.device_count())
-    return torch.device('cpu')
+def _run_device(cfg, rank:int) -> torch.device:
+    "The run's device for `rank` (rank r on `cuda:r` for 'auto' and 'cuda'); a `ConfigError` naming `device`."
+    try: return resolve_device(cfg.device, rank)
+    except ValueError as e: raise ConfigError(str(e)) from None
 
 def lr_at(step:int, tc:TrainConfig) -> float:
     "Linear warm-up then cosine decay to `lr * min_lr_ratio`."
@@ -234,7 +238,8 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
     if not isinstance(cfg, ExperimentConfig):
         raise TypeError(f'cfg: expected an ExperimentConfig, got {type(cfg).__name__}')
     cfg, tc = sync_model_config(cfg), cfg.train
-    rank, world = maybe_init_distributed()
+    _run_device(cfg, 0)   # a GPU this machine lacks is refused before any work
+    rank, world = maybe_init_distributed(cfg.device)
     if tc.batch_size % world:
         raise ConfigError(f'train.batch_size: expected a multiple of the {world} ranks, got {tc.batch_size}')
     torch.set_num_threads(tc.num_threads)
@@ -247,7 +252,7 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
 
 def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     "The body of `train`, once the run folder is this process's."
-    run, device, tc = Path(cfg.run_dir), _device(rank), cfg.train
+    run, device, tc = Path(cfg.run_dir), _run_device(cfg, rank), cfg.train
     # the data: every window of the training trajectories, and how their views become messages
     traj = traj if exists(traj) else load_or_collect(cfg, 'train', rank, tc.progress and rank == 0)
     keys = tuple(k for k in ('rgb', 'view', 'position', 'distance') if k in traj)
@@ -267,7 +272,8 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     losses = _Losses(model)
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        losses = DDP(losses, find_unused_parameters=True)
+        losses = DDP(losses, device_ids=[device.index] if device.type == 'cuda' else None,
+                     find_unused_parameters=True)
     log = MetricsLog(run, start, tc.tensorboard) if rank == 0 else None
     bar = tqdm(range(start, tc.steps), initial=start, total=tc.steps, disable=not (tc.progress and rank == 0),
                desc='train')
