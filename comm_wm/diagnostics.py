@@ -87,11 +87,11 @@ def _position_probe(z, # (M, D) latents
                     grid_size:int) -> list: # [row accuracy, column accuracy]
     "Linear probe of the position: ridge regression on the first half of the latents, accuracy on the second half."
     half = z.shape[0] // 2
-    X = torch.cat([z, torch.ones(len(z), 1)], 1)
-    accuracy = []
+    X = torch.cat([z, torch.ones(len(z), 1, device=z.device)], 1)
+    accuracy, eye = [], torch.eye(X.shape[1], device=z.device)
     for c in range(2):
         Y = F.one_hot(position[:, c], grid_size).float()
-        W = torch.linalg.solve(X[:half].T @ X[:half] + 1e-2 * torch.eye(X.shape[1]), X[:half].T @ Y[:half])
+        W = torch.linalg.solve(X[:half].T @ X[:half] + 1e-2 * eye, X[:half].T @ Y[:half])
         accuracy.append(((X[half:] @ W).argmax(-1) == position[half:, c]).float().mean().item())
     return accuracy
 
@@ -161,7 +161,9 @@ def diagnose(model:WorldModel, traj:dict, # held-out episode-major trajectories 
     model.eval()
     with torch.inference_mode():
         # encode every agent's view and message at every step of the first windows
-        w = _encode_windows(model, first_windows(traj, window, max_windows), kind)
+        device = next(model.parameters()).device
+        batch = {k: v.to(device) for k, v in first_windows(traj, window, max_windows).items()}
+        w = _encode_windows(model, batch, kind)
         # 1. open-loop rollout under the actions taken and the partner's real messages, and its error per horizon
         Z = model.rollout(w.z[:, 0], w.action, w.partner_h[:, :-1]).latents         # (n, o-1, a, D)
         pred_err = _prediction_error(Z, w.z, w.valid)

@@ -91,7 +91,7 @@ def _window_batch(batch, cfg):
     "The window's observations, views, positions, actions and step mask, checked against each other."
     view, pos = batch['view'], batch['position']
     b, o, a = view.shape[:3]
-    mask = batch['mask'].bool() if 'mask' in batch else torch.ones(b, o, dtype=torch.bool)
+    mask = batch['mask'].bool() if 'mask' in batch else torch.ones(b, o, dtype=torch.bool, device=view.device)
     if tuple(mask.shape) != (b, o): raise ValueError(f'batch["mask"]: expected ({b}, {o}), got {tuple(mask.shape)}')
     act = batch['action']
     if tuple(act.shape) != (b, o - 1, a):
