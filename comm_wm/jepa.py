@@ -12,7 +12,7 @@ from einops import rearrange, repeat
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'Rollout', 'WorldModel']
+__all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'PrefixTree', 'Rollout', 'WorldModel']
 
 # %% ../nbs/18_jepa.ipynb #efb34eab
 from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor
@@ -129,19 +129,59 @@ class DistanceHead(nn.Module):
         return self.head(x)
 
 # %% ../nbs/18_jepa.ipynb #006cf7ff
+class PrefixTree:
+    "The distinct prefixes of candidate action sequences: candidates that begin alike share their prefix's rollout."
+    def __init__(self, actions, # (B, N, T) int64: N candidate sequences from each of B start states
+                 num_actions:int): # A, the number of action ids
+        check_tensor('actions', actions, ndim=3, dtype_kind='int')
+        if actions.numel() and (actions.min() < 0 or actions.max() >= num_actions):
+            raise ValueError(f'actions: expected ids in 0..{num_actions - 1}, '
+                             f'got {actions.min().item()}..{actions.max().item()}')
+        b, n, horizon = actions.shape
+        candidate = torch.arange(b * n, device=actions.device)          # (B*N,) candidates, problem-major
+        node = candidate // n                                            # each candidate's row: its start state
+        self.index, self.first = [node], [candidate[::n]]                 # step -1's rows are the B start states
+        self.parent, self.action = [], []
+        for t in range(horizon):
+            key = node * num_actions + actions[..., t].reshape(-1)       # (B*N,) a prefix: (its row at t-1, a_t)
+            unique, node = torch.unique(key, sorted=True, return_inverse=True)
+            self.parent.append(unique // num_actions)                    # (U_t,) each row's row at step t-1
+            self.action.append(unique % num_actions)                     # (U_t,) the action a_t that made it
+            self.index.append(node)                                      # (B*N,) each candidate's row at step t
+            self.first.append(torch.full_like(unique, b * n).scatter_reduce_(0, node, candidate, 'amin'))
+        self.num_starts, self.num_candidates, self.horizon = b, b * n, horizon
+
+    @property
+    def rows_per_step(self) -> list:
+        "U_t, the distinct prefixes of length t + 1 (rows a rollout over the tree computes at step t)."
+        return [len(p) for p in self.parent]
+
+    @property
+    def share_saved(self) -> float:
+        "The share of predictor steps the tree saves against rolling every candidate: 1 - sum_t U_t / (T N)."
+        return 1 - sum(self.rows_per_step) / max(1, self.horizon * self.num_candidates)
+
 class Rollout:
     "What `WorldModel.rollout` predicts: each step as computed, and stacked over the steps when asked (each time)."
     def __init__(self, steps:tuple, # T latents z_1..z_T, each (N, ..., D); for a pair (z_me, z_partner) each (N, D)
-                 heard_steps:tuple|None=None): # the partner message latent held at each of them (same layout);
-                                               # None when the messages were given for every step
-        self.steps, self.heard_steps = steps, heard_steps
+                 heard_steps:tuple|None=None, # the partner message latent held at each of them (same layout);
+                                              # None when the messages were given for every step
+                 tree:PrefixTree|None=None): # given: step t holds the tree's U_t rows, not one row per candidate
+        self.steps, self.heard_steps, self.tree = steps, heard_steps, tree
 
-    @staticmethod
-    def _stack(steps): return torch.stack([torch.stack(s, 1) if isinstance(s, tuple) else s for s in steps], 1)
+    def candidates(self, t:int, # the step (0 = z_1)
+                   values): # (U_t, ...) computed on step t's rows (e.g. a cost term)
+        "`values` for every candidate, (N, ...): gathered through the prefix tree, or as they are without one."
+        return values if self.tree is None else values[self.tree.index[t + 1]]
+
+    def _stack(self, steps):
+        per_candidate = lambda t, s: self.candidates(t, s)
+        return torch.stack([torch.stack([per_candidate(t, x) for x in s], 1) if isinstance(s, tuple)
+                            else per_candidate(t, s) for t, s in enumerate(steps)], 1)
 
     @property
     def latents(self) -> torch.Tensor:
-        "(N, T, ..., D), or (N, T, 2, D) for a pair (me, my partner)."
+        "(N, T, ..., D), or (N, T, 2, D) for a pair (me, my partner); one row per candidate."
         return self._stack(self.steps)
 
     @property
@@ -247,11 +287,12 @@ class WorldModel(nn.Module):
         return logits if action is None else logits.gather(-1, action[:, None].long())[:, 0]
 
     def stay_if_blocked(self, z, # (B, D) latents the actions are taken from
-                        action, # (B,) int64 actions
-                        stay_action:int=0): # the action that stays in place
-        "The actions (B,), each one the blocked head predicts blocked from `z` replaced by `stay_action`."
+                        action, # (M,) int64 actions (M = B unless `rows` is given)
+                        stay_action:int=0, # the action that stays in place
+                        rows=None): # (M,) the row of `z` each action is taken from (default: action i from row i)
+        "The actions (M,), each one the blocked head predicts blocked from its latent replaced by `stay_action`."
         if bool((action == stay_action).all()): return action   # nothing to replace: the head need not run
-        is_blocked = self.blocked(z, action) > 0
+        is_blocked = (self.blocked(z, action) if rows is None else self.blocked(z)[rows, action]) > 0
         return torch.where(is_blocked, torch.full_like(action, stay_action), action)
 
 # %% ../nbs/18_jepa.ipynb #80d80d29
@@ -262,6 +303,8 @@ def rollout(self:WorldModel,
             messages, # (N, T, ..., Dm) the partner's message latent at each step, or (N, ..., Dm) held for all steps;
                       # for a pair, (h_partner, h_me) each (N, Dm): what each agent hears at step 0
             stay_action:int|None=None, # given: a move the blocked head calls blocked becomes this action
+            tree:PrefixTree|None=None, # given: z and held messages are the tree's B start rows, each step is
+                                       # computed once per distinct prefix (see `PrefixTree`)
            ) -> Rollout:
     "Open-loop rollout z_{t+1} = f(z_t, a_t, h_t); a pair hears msgPred of the other's predicted latent."
     pair = isinstance(z, (tuple, list))
@@ -271,6 +314,7 @@ def rollout(self:WorldModel,
         raise ValueError('z, actions, messages: a pair needs two latents, (N, T, 2) actions and two messages, '
                          f'got {len(latents)} latents, actions {tuple(actions.shape)}, {len(heard)} messages')
     check_tensor('actions', actions, ndim=3 if pair else z.ndim, dtype_kind='int')
+    if exists(tree): return _rollout_tree(self, latents, actions, heard, stay_action, tree, pair)
     per_step = not pair and messages.ndim == z.ndim + 1              # a message for every step
     rows = lambda x: x.reshape(-1, x.shape[-1])                      # (N, ..., D) -> (N*..., D)
     steps, heard_steps = [], []
@@ -287,6 +331,35 @@ def rollout(self:WorldModel,
         steps.append(tuple(latents) if pair else latents[0])
         heard_steps.append(tuple(heard) if pair else heard[0])
     return Rollout(tuple(steps), None if per_step else tuple(heard_steps))
+
+def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
+    "`rollout` over the rows of a `PrefixTree`: step t steps each distinct prefix of length t + 1 once."
+    if actions.shape[:2] != (tree.num_candidates, tree.horizon) or latents[0].shape[0] != tree.num_starts:
+        raise ValueError(f'tree: expected {tree.num_starts} start rows and ({tree.num_candidates}, {tree.horizon}) '
+                         f'actions, got {latents[0].shape[0]} and {tuple(actions.shape[:2])}')
+    if any(h.ndim != 2 for h in heard):
+        raise ValueError('messages: with a tree the messages are held, (B, Dm) per start row')
+    steps, heard_steps = [], []
+    for t in range(tree.horizon):
+        parent, mine = tree.parent[t], tree.action[t]                # (U_t,) row at step t-1, my a_t
+        z_me, heard_by_me = latents[0], heard[0]                     # (U_{t-1}, D), (U_{t-1}, Dm)
+        if exists(stay_action): mine = model.stay_if_blocked(z_me, mine, stay_action, rows=parent)
+        z_me_next = model.next(z_me[parent], mine, heard_by_me[parent])
+        if pair:   # the partner's a_t is the same for all candidates of a row: its step runs once per row at t-1
+            z_partner, heard_by_partner = latents[1], heard[1]
+            theirs = actions[tree.first[t], t, 1]                    # (U_{t-1},)
+            if not torch.equal(actions[:, t, 1], theirs[tree.index[t]]):
+                raise ValueError("actions: with a tree, the partner's actions (column 1) must not depend on "
+                                 'my candidate sequence')
+            if exists(stay_action): theirs = model.stay_if_blocked(z_partner, theirs, stay_action)
+            z_partner_next = model.next(z_partner, theirs, heard_by_partner)
+            latents = [z_me_next, z_partner_next[parent]]
+            heard = [model.message_from_obs(z_partner_next)[parent], model.message_from_obs(z_me_next)]
+        else:
+            latents, heard = [z_me_next], [heard_by_me[parent]]
+        steps.append(tuple(latents) if pair else latents[0])
+        heard_steps.append(tuple(heard) if pair else heard[0])
+    return Rollout(tuple(steps), tuple(heard_steps), tree)
 
 # %% ../nbs/18_jepa.ipynb #4f5bab10
 @patch

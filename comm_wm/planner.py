@@ -4,7 +4,7 @@
 
 # %% ../nbs/24_planner.ipynb #5429a73b
 from __future__ import annotations
-import math, time
+import copy, math, time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -15,13 +15,14 @@ from einops import rearrange, repeat
 from .config import ConfigBase, check_int_in, check_number_in, check_one_of
 
 # %% auto #0
-__all__ = ['MODES', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem', 'PlannerConfig',
-           'DistanceObjective', 'GoalLatentObjective', 'make_objective', 'CandidateCost', 'CommPlanner',
-           'bits_per_episode']
+__all__ = ['MODES', 'PRECISIONS', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem',
+           'PlannerConfig', 'DistanceObjective', 'GoalLatentObjective', 'make_objective', 'CandidateCost',
+           'planning_model', 'CommPlanner', 'bits_per_episode']
 
 # %% ../nbs/24_planner.ipynb #6b03fb20
 from .core import exists, default
 from .messages import MessageKind, GridMessage, partner_of
+from .jepa import PrefixTree
 
 # %% ../nbs/24_planner.ipynb #2349ce03
 @dataclass
@@ -141,6 +142,7 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
 
 # %% ../nbs/24_planner.ipynb #b8d8e7a2
 MODES = ('none', 'first', 'imagined', 'full')
+PRECISIONS = ('fp32', 'bf16')
 
 @dataclass
 class PlannerConfig(ConfigBase):
@@ -152,6 +154,8 @@ class PlannerConfig(ConfigBase):
     stay_action: int = 0              # the partner's assumed action inside the horizon
     imagine_in_horizon: bool = True   # roll the partner inside the horizon (imagined/full); False: hold h^j_0
     stay_when_blocked: bool = True    # moves the model's blocked head calls blocked become stay_action (see above)
+    share_prefixes: bool = False      # roll each distinct prefix of the population once (see "Less work per decision")
+    precision: str = 'fp32'           # 'fp32' or 'bf16': the dtype the plan's rollout runs in (see `planning_model`)
     cem: CEMConfig = field(default_factory=CEMConfig)
 
     def __post_init__(self):
@@ -165,6 +169,7 @@ class PlannerConfig(ConfigBase):
         check_number_in(prefix + 'discount', self.discount, 0, 1, lo_open=True)
         check_number_in(prefix + 'partner_weight', self.partner_weight, 0)
         check_int_in(prefix + 'stay_action', self.stay_action, 0, 4, why=' (an action id)')
+        check_one_of(prefix + 'precision', self.precision, PRECISIONS)
 
 # %% ../nbs/24_planner.ipynb #6d8cb5c9
 class DistanceObjective:
@@ -182,7 +187,7 @@ class DistanceObjective:
             pair = isinstance(z, tuple)
             step = self.model.distance(*((z[0], heard[0]) if pair else (z, heard)))
             if pair and self.partner_weight: step = step + self.partner_weight * self.model.distance(z[1], heard[1])
-            cost = cost + self.discount ** k * step
+            cost = cost + self.discount ** k * rolled.candidates(k, step).float()   # bf16 steps summed in float32
         return cost
 
 class GoalLatentObjective:
@@ -194,8 +199,8 @@ class GoalLatentObjective:
             raise ValueError('goal: GoalLatentObjective needs the encoded goal view (CommPlanner.reset(z_goal=...))')
         cost = 0.
         for k, z in enumerate(rolled.steps):
-            mine = z[0] if isinstance(z, tuple) else z                 # a pair: my latent
-            cost = cost + self.discount ** k * (mine - goal).pow(2).mean(-1)
+            mine = rolled.candidates(k, z[0] if isinstance(z, tuple) else z).float()   # a pair: my latent
+            cost = cost + self.discount ** k * (mine - goal.float()).pow(2).mean(-1)
         return cost
 
 def make_objective(model, cfg:PlannerConfig):
@@ -214,25 +219,43 @@ class CandidateCost:
                  h_self=None, # (B, Dm) my real message latent now (needed with z_partner)
                  z_goal=None, # (B, D) encoded goal view, for GoalLatentObjective
                  stay_action:int|None=0, # the partner's assumed action, and the blocked-move rule's (None: no rule)
-                 blocked_rule:bool=True): # apply the blocked-move rule in the rollout
+                 blocked_rule:bool=True, # apply the blocked-move rule in the rollout
+                 share_prefixes:bool=False, # roll each distinct prefix once (`comm_wm.jepa.PrefixTree`)
+                 num_actions:int|None=None): # A (for the prefix tree; default: model.cfg.num_actions)
         if exists(z_partner) and not exists(h_self): raise ValueError('h_self: needed when z_partner is given')
         self.model, self.objective = model, objective
         self.start = (z_self, h_partner, z_partner, h_self, z_goal)
         self.partner_action, self.rule = stay_action, stay_action if blocked_rule else None
+        self.share_prefixes = share_prefixes
+        self.num_actions = default(num_actions, getattr(getattr(model, 'cfg', None), 'num_actions', None))
+        if share_prefixes and not exists(self.num_actions):
+            raise ValueError('num_actions: needed with share_prefixes when the model has no cfg.num_actions')
+        self.rows_rolled, self.rows_flat = 0, 0   # predictor rows computed, and what a flat rollout computes
 
     def __call__(self, actions, # (b, N, H) candidate sequences of the problems `rows`
                  rows: slice = slice(None)):
-        b, n, _ = actions.shape
+        b, n, horizon = actions.shape
         expand = lambda x: repeat(x[rows], 'b ... -> (b n) ...', n=n) if exists(x) else None
-        z, h_j, z_j, h_i, z_goal = map(expand, self.start)
+        tree = PrefixTree(actions, self.num_actions) if self.share_prefixes else None
+        start = (lambda x: x[rows] if exists(x) else None) if exists(tree) else expand   # the tree starts per problem
+        z, h_j, z_j, h_i = map(start, self.start[:4])
+        z_goal = expand(self.start[4])
         acts = rearrange(actions, 'b n h -> (b n) h')
         if exists(z_j):      # the pair: me under the candidate, the partner assumed to stay
             pair_actions = torch.stack([acts, torch.full_like(acts, self.partner_action)], -1)
-            rolled = self.model.rollout((z, z_j), pair_actions, (h_j, h_i), stay_action=self.rule)
-        else: rolled = self.model.rollout(z, acts, h_j, stay_action=self.rule)
-        return rearrange(self.objective(rolled, z_goal), '(b n) -> b n', n=n)
+            rolled = self.model.rollout((z, z_j), pair_actions, (h_j, h_i), stay_action=self.rule, tree=tree)
+        else: rolled = self.model.rollout(z, acts, h_j, stay_action=self.rule, tree=tree)
+        self.rows_flat += b * n * horizon
+        self.rows_rolled += sum(tree.rows_per_step) if exists(tree) else b * n * horizon
+        return rearrange(self.objective(rolled, z_goal).float(), '(b n) -> b n', n=n)
 
 # %% ../nbs/24_planner.ipynb #e53f8ed9
+def planning_model(model, # the world model the planner was given
+                   precision:str='fp32'): # one of PRECISIONS
+    "The model a plan's rollout runs in: `model` itself for fp32, a copy with bfloat16 weights for bf16."
+    check_one_of('precision', precision, PRECISIONS)
+    return model if precision == 'fp32' else copy.deepcopy(model).to(torch.bfloat16)
+
 def _rows(x): return rearrange(x, 'b a ... -> (b a) ...')
 def _agents(x): return rearrange(x, '(b a) ... -> b a ...', a=2)
 
@@ -247,8 +270,14 @@ class CommPlanner:
                              '(train a comm_wm.jepa.WorldModel, or set PlannerConfig.stay_when_blocked=False)')
         self.model, self.num_actions, self.cfg = model, num_actions, cfg
         self.message_kind = default(message_kind, GridMessage())
-        self.objective = make_objective(model, cfg)
-        self.decision_seconds = []
+        self.decision_seconds, self.rows_rolled, self.rows_flat = [], 0, 0
+        self._refresh_planning_model()
+
+    def _refresh_planning_model(self):
+        "The rollout's model and objective in `cfg.precision` (a bf16 copy is taken again at every `reset`)."
+        self.plan_model = planning_model(self.model, self.cfg.precision)
+        self.plan_dtype = None if self.cfg.precision == 'fp32' else torch.bfloat16   # None: as computed
+        self.objective = make_objective(self.plan_model, self.cfg)
 
     def _messages(self, obs):
         "My message latent and the partner's real message latent, both (B*2, Dm)."
@@ -265,7 +294,8 @@ class CommPlanner:
         b, a = obs['position'].shape[:2]
         if a != 2: raise ValueError(f'obs: CommPlanner plans for 2 agents, the observation has {a}')
         self.b, self.t = b, 0
-        self.generator = torch.Generator().manual_seed(self.cfg.cem.seed)
+        if self.cfg.precision != 'fp32': self._refresh_planning_model()   # the model may have changed since
+        self.generator = torch.Generator(device=obs['position'].device).manual_seed(self.cfg.cem.seed)
         self.probs, self.best, self.last_actions = None, None, None
         self.z_goal = _rows(z_goal) if exists(z_goal) else None
         h_self, h_partner = self._messages(obs)
@@ -328,10 +358,15 @@ class CommPlanner:
         self.partner_message = h_partner
         if not cfg.imagine_in_horizon: z_partner = None
         # 5. CEM over my action sequences, the rows of finished worlds left out
+        #    (in the rollout's precision: `planning_model`)
         select = (lambda x: x) if active is None else (lambda x: x if x is None else x[_rows_of(active, x.device)])
-        cost = CandidateCost(m, self.objective, *map(select, (z_self, h_partner, z_partner, h_self, self.z_goal)),
-                             stay_action=cfg.stay_action, blocked_rule=cfg.stay_when_blocked)
+        plan_start = [None if x is None else select(x).to(default(self.plan_dtype, x.dtype))
+                 for x in (z_self, h_partner, z_partner, h_self, self.z_goal)]
+        cost = CandidateCost(self.plan_model, self.objective, *plan_start, stay_action=cfg.stay_action,
+                             blocked_rule=cfg.stay_when_blocked, share_prefixes=cfg.share_prefixes,
+                             num_actions=self.num_actions)
         first = self._plan(cost, z_self.shape[0], z_self.device, active)
+        self.rows_rolled, self.rows_flat = self.rows_rolled + cost.rows_rolled, self.rows_flat + cost.rows_flat
         actions = rearrange(first, '(b a) -> b a', a=2)
         self.my_last_message = default(h_self, self.my_last_message)
         self.last_actions, self.t = actions, self.t + 1
