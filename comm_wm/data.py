@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_data.ipynb #af7861ae
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math, pickle
+import dataclasses, hashlib, io, json, math, pickle, sys
 from pathlib import Path
 import torch
 from torch.utils.data import Dataset
@@ -16,9 +16,10 @@ from .messages import view_to_message
 from .env import EnvConfig, GridWorld
 
 # %% auto #0
-__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'WINDOW_KEYS', 'Trajectories', 'collect',
-           'save_trajectories', 'load_trajectories', 'read_torch_file', 'WindowDataset', 'synthetic_trajectories',
-           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows']
+__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'BLOCK_FORMAT', 'WINDOW_KEYS', 'Trajectories',
+           'collect', 'save_trajectories', 'load_trajectories', 'read_torch_file', 'write_block', 'read_block',
+           'state_digest', 'assign_blocks', 'WindowDataset', 'synthetic_trajectories', 'synthetic_batch',
+           'window_index', 'gather_windows', 'first_windows']
 
 # %% ../nbs/16_data.ipynb #5eb12b51
 from .core import exists, default
@@ -320,6 +321,65 @@ def _finish_folder(path: Path, done_shards: dict, meta: dict, num_episodes: int)
     first = torch.load(path / shards[0]['file'], weights_only=True)
     _write_manifest(path, num_episodes, {k: _spec(v) for k, v in first.items()}, shards, meta)
     return load_trajectories(path)
+
+# %% ../nbs/16_data.ipynb #179710d0
+BLOCK_FORMAT = 'comm_wm.block'
+
+def write_block(path, # the file (its folder is created)
+                fingerprint: dict, # plain data: everything that decided `result`
+                result, # tensors and plain data (what `torch.load(weights_only=True)` reads back)
+               ) -> Path:
+    "Save a finished block of work with its fingerprint, atomically (temporary file, then rename)."
+    payload = dict(format=BLOCK_FORMAT, fingerprint=json.dumps(fingerprint, sort_keys=True), result=result)
+    return atomic_write(path, lambda f: torch.save(payload, f))
+
+def read_block(path, # a file `write_block` wrote (or nothing there yet)
+               fingerprint: dict, # what the result must have been made with
+              ): # the saved result, or None: missing, made with other settings, or damaged (said on stderr)
+    "The result saved in `path` when its fingerprint equals `fingerprint`, else None."
+    path = Path(path)
+    if not path.is_file(): return None
+    try: saved = read_torch_file(path, 'saved block', 'it is made again')
+    except FileError as e:
+        print(f'comm_wm: {e}', file=sys.stderr)
+        return None
+    ours = isinstance(saved, dict) and saved.get('format') == BLOCK_FORMAT
+    then = json.loads(saved['fingerprint']) if ours else {}
+    now = json.loads(json.dumps(fingerprint, sort_keys=True))
+    if then != now:
+        differ = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k))
+        print(f"comm_wm: {path} was made with other settings (differ: {', '.join(differ)}); it is made again",
+              file=sys.stderr)
+        return None
+    return saved['result']
+
+def state_digest(module: torch.nn.Module, # a model
+                ) -> str: # SHA-256 (hex) of its class, its config (`.cfg`, when a dataclass) and its state dict
+    "A digest that changes with any weight, buffer or config value of `module`."
+    h = hashlib.sha256(type(module).__qualname__.encode())
+    cfg = getattr(module, 'cfg', None)
+    if dataclasses.is_dataclass(cfg):
+        h.update(json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str).encode())
+    for name, t in module.state_dict().items():
+        t = t.detach().cpu().contiguous().reshape(-1)
+        h.update(f'{name}:{t.dtype}:{t.numel()};'.encode())
+        h.update(t.view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+def assign_blocks(blocks: list, # blocks of work, in the order they are made
+                  world_size: int, # processes to share them
+                  cost=None, # cost(block) -> its relative time (default: 1 each)
+                 ) -> list[list]: # per rank, its blocks in the given order
+    "Deal blocks to ranks: the costliest first, each to the rank with the least work so far (the lowest on a tie)."
+    if not isinstance(world_size, int) or world_size < 1:
+        raise ValueError(f'world_size: expected an int >= 1, got {world_size!r}')
+    costs = [float(cost(b)) if exists(cost) else 1.0 for b in blocks]
+    load, share = [0.0] * world_size, [[] for _ in range(world_size)]
+    for i in sorted(range(len(blocks)), key=lambda i: -costs[i]):   # stable: the given order among equal costs
+        rank = min(range(world_size), key=lambda r: (load[r], r))
+        share[rank].append(i)
+        load[rank] += costs[i]
+    return [[blocks[i] for i in sorted(s)] for s in share]
 
 # %% ../nbs/16_data.ipynb #3d584398
 class WindowDataset(Dataset):

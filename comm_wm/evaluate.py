@@ -4,23 +4,26 @@
 
 # %% ../nbs/25_evaluate.ipynb #87894544
 from __future__ import annotations
-import csv, dataclasses, json, math, time
+import csv, dataclasses, json, math, sys, time
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
 from .env import EnvConfig, GridWorld
+from .data import assign_blocks, read_block, state_digest, write_block
 from .messages import GridMessage, MessageKind, partner_of
 from .planner import (CEMConfig, PlannerConfig, CommPlanner, discrete_cem, shift_plan,
                              bits_per_episode, MODES)
 
 # %% auto #0
-__all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'CSV_FIELDS', 'eval_env', 'wilson_ci', 'RandomPolicy', 'OraclePolicy', 'TrueSimCEM',
-           'PlannerPolicy', 'run_episodes', 'make_policy', 'evaluate', 'one_step_breakdown', 'markdown_table',
-           'plot_success', 'plot_message_accuracy', 'plot_episode', 'write_report', 'render_episode']
+__all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'BLOCK_COST', 'block_cost', 'CSV_FIELDS', 'eval_env', 'wilson_ci', 'RandomPolicy',
+           'OraclePolicy', 'TrueSimCEM', 'PlannerPolicy', 'run_episodes', 'make_policy', 'block_fingerprint',
+           'evaluate', 'one_step_breakdown', 'markdown_table', 'plot_success', 'plot_message_accuracy', 'plot_episode',
+           'write_report', 'render_episode']
 
 # %% ../nbs/25_evaluate.ipynb #1a79be30
 from .core import exists, default
@@ -34,10 +37,11 @@ EVAL_SEED_OFFSET = 2_000_000
 def eval_env(env_cfg: EnvConfig, # the task's settings
              episodes: int, # worlds in the batch, one evaluation episode each
              seed: int, # evaluation seed (not an env seed)
+             device='cpu', # where the env's tensors live
             ) -> tuple[GridWorld, dict]: # env (autoreset off) and its first observation
     "A batch of held-out evaluation episodes; finished worlds freeze instead of restarting."
     cfg = dataclasses.replace(env_cfg, autoreset=False)
-    env = GridWorld(cfg, batch_size=episodes)
+    env = GridWorld(cfg, batch_size=episodes, device=device)
     return env, env.reset(seed=EVAL_SEED_OFFSET + seed)
 
 # %% ../nbs/25_evaluate.ipynb #283eac84
@@ -75,28 +79,29 @@ class TrueSimCEM:
                  stay_action: int = 0): # the partner's assumed action
         self.cem, self.discount, self.stay_action, self._sims = cem, discount, stay_action, {}
 
-    def _sim(self, cfg, n):
-        key = (id(cfg), n)
-        if key not in self._sims: self._sims = {key: GridWorld(dataclasses.replace(cfg, autoreset=False, rgb=False), n)}
+    def _sim(self, cfg, n, device):
+        key = (id(cfg), n, str(device))
+        if key not in self._sims:
+            self._sims = {key: GridWorld(dataclasses.replace(cfg, autoreset=False, rgb=False), n, device)}
         return self._sims[key]
 
     def reset(self, obs, env):
         self.probs = self.best = None
-        self.generator = torch.Generator().manual_seed(self.cem.seed)
+        self.generator = torch.Generator(device=env.device).manual_seed(self.cem.seed)
 
     def act(self, obs, env, active=None):
-        st, a = env.state, env.num_agents
+        a, device = env.num_agents, env.device
 
         def cost(actions, rows): # actions (p, N, H) for problems rows = (world, agent) pairs
             p, n, h = actions.shape
-            problem = torch.arange(rows.start, rows.start + p)
+            problem = torch.arange(rows.start, rows.start + p, device=device)
             world = repeat(problem // a, 'p -> (p n)', n=n)
             agent = repeat(problem % a, 'p -> (p n)', n=n)
-            sim = self._sim(env.cfg, p * n)
+            sim = self._sim(env.cfg, p * n, device)
             sim.copy_from(env, world)
-            joint = torch.full((p * n, a), self.stay_action, dtype=torch.long)
-            who = torch.arange(p * n)
-            total = torch.zeros(p * n)
+            joint = torch.full((p * n, a), self.stay_action, dtype=torch.long, device=device)
+            who = torch.arange(p * n, device=device)
+            total = torch.zeros(p * n, device=device)
             for k in range(h):
                 joint[who, agent] = rearrange(actions[:, :, k], 'p n -> (p n)')
                 sim.step(joint)
@@ -104,7 +109,8 @@ class TrueSimCEM:
             return rearrange(total, '(p n) -> p n', n=n)
 
         if exists(self.probs): self.probs, self.best = shift_plan(self.probs, self.best)
-        res = discrete_cem(cost, env.batch_size * a, env.num_actions, self.cem, self.probs, self.best, self.generator)
+        res = discrete_cem(cost, env.batch_size * a, env.num_actions, self.cem, self.probs, self.best, self.generator,
+                           device=device)
         self.probs, self.best = res.probs, res.best_actions
         return rearrange(res.best_actions[:, 0], '(b a) -> b a', a=a)
 
@@ -128,24 +134,26 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
                  seed: int = 0, # evaluation seed
                  model=None, # world model, for the imagined-message accuracy
                  record_world: int | None = None, # render this world's map at every step
+                 device='cpu', # where the env computes (the policy's tensors are moved there)
                 ) -> dict:
-    "Play one batch of held-out episodes with `policy`; per-episode results."
-    env, obs = eval_env(env_cfg, episodes, seed)
-    b, a, T = episodes, env.num_agents, env_cfg.max_steps
+    "Play one batch of held-out episodes with `policy`; per-episode results (tensors on `device`)."
+    env, obs = eval_env(env_cfg, episodes, seed, device)
+    b, a, T, device = episodes, env.num_agents, env_cfg.max_steps, env.device
     initial_distance = env.distances().clone()
-    success = torch.zeros(b, dtype=torch.bool)
-    steps = torch.full((b,), T)
+    success = torch.zeros(b, dtype=torch.bool, device=device)
+    steps = torch.full((b,), T, device=device)
     on_goal = lambda: (env.state.position == env.state.goal[:, None]).all(-1)   # (B, A) from the state itself
     reached = on_goal()
-    collisions = torch.zeros(b)
-    acc_sum, acc_n = torch.zeros(T), torch.zeros(T)
+    collisions = torch.zeros(b, device=device)
+    acc_sum, acc_n = torch.zeros(T, device=device), torch.zeros(T, device=device)
     frames = [env.render(record_world)] if exists(record_world) else None
     seconds, decisions = 0.0, 0
-    active = torch.ones(b, dtype=torch.bool)
+    active = torch.ones(b, dtype=torch.bool, device=device)
+    moves = _MOVES.to(device)
     policy.reset(obs, env)
     for t in range(T):
         start = time.perf_counter()
-        actions = policy.act(obs, env, active=active.clone())
+        actions = policy.act(obs, env, active=active.clone()).to(device)
         seconds += time.perf_counter() - start
         decisions += int(active.sum()) * a
         if exists(model) and exists(getattr(policy, 'partner_message', None)) and hasattr(model, 'decode_message'):
@@ -159,7 +167,7 @@ def run_episodes(policy, # has reset(obs, env) and act(obs, env, active) -> (B, 
         pos = env.state.position.clone()
         obs, reward, terminated, truncated, info = env.step(actions)
         if env_cfg.view_mode == 'centered':
-            target = pos + _MOVES[actions]
+            target = pos + moves[actions]
             stayed = (env.state.position == pos).all(-1) & (actions > 0)
             partner_now = partner_of(env.state.position, agent_dim=1)
             hit = ((target == partner_of(pos, agent_dim=1)).all(-1) | (target == partner_now).all(-1)) & stayed
@@ -201,6 +209,41 @@ def make_policy(method: str, # one of METHODS
     cfg = dataclasses.replace(default(planner_cfg, PlannerConfig()), mode=method)
     return PlannerPolicy(model, num_actions, cfg, message_kind)
 
+# %% ../nbs/25_evaluate.ipynb #a0eadc23
+BLOCK_COST = dict(random=0.01, oracle=0.01, bc=0.1)   # relative playing time of a block; the planners: 1
+block_cost = lambda block: BLOCK_COST.get(block[0], 1.0)   # block = (method, seed)
+
+def block_fingerprint(method: str, seed: int, episodes: int,
+                      env_cfg: EnvConfig, # the task (as `evaluate` is given it)
+                      planner_cfg: PlannerConfig | None = None, true_cem: CEMConfig | None = None,
+                      model_digest: str | None = None, # `state_digest` of the world model (communication modes)
+                      bc_digest: str | None = None, # `state_digest` of the behaviour-cloning model (method 'bc')
+                      device='cpu',
+                     ) -> dict: # plain data (as JSON reads it back)
+    "Everything that decides the result of the block (method, seed): equal fingerprints, equal results."
+    env = env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False)
+    fp = dict(method=method, seed=seed, episodes=episodes, env=dataclasses.asdict(env),
+              device=torch.device(device).type)
+    if method in MODES:
+        fp.update(planner=dataclasses.asdict(dataclasses.replace(default(planner_cfg, PlannerConfig()), mode=method)),
+                  model=model_digest)
+    if method == 'true_cem': fp['true_cem'] = dataclasses.asdict(default(true_cem, CEMConfig(seed=seed)))
+    if method == 'bc': fp['bc'] = bc_digest
+    return json.loads(json.dumps(fp))
+
+def _ranks():
+    "(rank, world size, gloo group) when torch.distributed runs several processes, else (0, 1, None)."
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2: return 0, 1, None
+    group = None if dist.get_backend() == 'gloo' else dist.new_group(backend='gloo')   # CPU objects, also beside nccl
+    return dist.get_rank(), dist.get_world_size(), group
+
+def _all_gather(obj, world: int, group) -> list:
+    out = [None] * world
+    dist.all_gather_object(out, obj, group=group)
+    return out
+
+def _cpu(result: dict) -> dict: return {k: v.cpu() if torch.is_tensor(v) else v for k, v in result.items()}
+
 # %% ../nbs/25_evaluate.ipynb #0abcf31f
 def _row(method, task, results, oracle_steps, env_cfg, num_actions):
     succ = torch.cat([r['success'] for r in results])
@@ -233,32 +276,61 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
              true_cem: CEMConfig | None = None, # CEM settings of the true-simulator baseline
              progress: bool = True, # show a progress bar
              bc_policy=None, # trained behaviour-cloning policy, for method 'bc'
+             blocks_dir=None, # folder: finished (method, seed) blocks are saved there, and read back when rerun
+             device='cpu', # where envs, planners and models compute (the models are moved there)
             ) -> list[dict]: # one row per method
-    "Evaluate `methods` on held-out episodes of `env_cfg.task`; rows for `write_report`."
+    "Evaluate `methods` on held-out episodes of `env_cfg.task`; rows for `write_report` (shared across ranks)."
     methods = list(methods)
     for m in methods:
         if m not in METHODS: raise ValueError(f'methods: each must be one of {METHODS}, got {m!r}')
     if isinstance(seeds, int): seeds = list(range(seeds))
+    seeds, device = list(seeds), torch.device(device)
+    if exists(model) and any(m in MODES for m in methods): model.to(device)
+    if isinstance(getattr(bc_policy, 'model', None), torch.nn.Module) and 'bc' in methods: bc_policy.model.to(device)
+    rank, world, group = _ranks()
     num_actions = GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
     message_kind = GridMessage.from_env(env_cfg)
-    oracle = [run_episodes(OraclePolicy(), dataclasses.replace(env_cfg, rgb=False), episodes, s) for s in seeds]
-    oracle_steps = [r['steps'] for r in oracle]
-    rows = []
-    bar = tqdm(total=len(methods) * len(seeds), desc=f'evaluate {env_cfg.task}', disable=not progress)
+    oracle = {s: _cpu(run_episodes(OraclePolicy(), dataclasses.replace(env_cfg, rgb=False), episodes, s,
+                                   device=device)) for s in seeds}
+    blocks = list(dict.fromkeys((m, s) for m in methods if m != 'oracle' for s in seeds))
+    done, paths, prints = {}, {}, {}
+    if exists(blocks_dir):
+        bc_model = getattr(bc_policy, 'model', None)
+        digests = dict(model_digest=state_digest(model) if exists(model) and set(methods) & set(MODES) else None,
+                       bc_digest=state_digest(bc_model) if isinstance(bc_model, torch.nn.Module) else None)
+        for m, s in blocks:
+            paths[m, s] = Path(blocks_dir) / f'{m}_seed{s}.pt'
+            prints[m, s] = block_fingerprint(m, s, episodes, env_cfg, planner_cfg, true_cem, device=device, **digests)
+            reusable = m != 'bc' or exists(digests['bc_digest'])   # a bc policy without a model: no digest
+            found = read_block(paths[m, s], prints[m, s]) if reusable else None
+            if exists(found): done[m, s] = found
+    if world > 1:   # what every rank read back; the rest is dealt out
+        common = set.intersection(*map(set, _all_gather(list(done), world, group)))
+        done = {b: r for b, r in done.items() if b in common}
+    mine = assign_blocks([b for b in blocks if b not in done], world, block_cost)[rank]
     if exists(model): model.eval()
-    for m in methods:
-        results = []
-        for s in seeds:
-            if m == 'oracle': results.append(oracle[seeds.index(s)])
-            else:
-                cfg = env_cfg if m in MODES else dataclasses.replace(env_cfg, rgb=False)
-                policy = make_policy(m, model, num_actions, planner_cfg, true_cem, s, bc_policy, message_kind)
-                results.append(run_episodes(policy, cfg, episodes, s, model=model if m in MODES else None))
+    played = {}
+    desc = f'evaluate {env_cfg.task}' + (f' (rank {rank} of {world})' if world > 1 else '')
+    bar = tqdm(total=len(mine), desc=desc, disable=not progress or rank > 0)
+    try:
+        for m, s in mine:
+            cfg = env_cfg if m in MODES else dataclasses.replace(env_cfg, rgb=False)
+            policy = make_policy(m, model, num_actions, planner_cfg, true_cem, s, bc_policy, message_kind)
+            played[m, s] = _cpu(run_episodes(policy, cfg, episodes, s, model=model if m in MODES else None,
+                                             device=device))
+            if exists(blocks_dir): write_block(paths[m, s], prints[m, s], played[m, s])
             bar.update(1)
-        rows.append(_row(m, env_cfg.task, results, oracle_steps, env_cfg, num_actions))
-        bar.set_postfix({m: f"{rows[-1]['success_rate']:.2f}"})
-    bar.close()
-    return rows
+            bar.set_postfix({f'{m} seed {s}': f"{played[m, s]['success'].float().mean():.2f}"})
+    except KeyboardInterrupt:
+        if exists(blocks_dir):
+            print(f'evaluate: interrupted; {len(done) + len(played)} of {len(blocks)} blocks are saved in '
+                  f'{blocks_dir}: the same call continues from them', file=sys.stderr)
+        raise
+    finally: bar.close()
+    for part in (_all_gather(played, world, group) if world > 1 else [played]): done.update(part)
+    oracle_steps = [oracle[s]['steps'] for s in seeds]
+    return [_row(m, env_cfg.task, [oracle[s] if m == 'oracle' else done[m, s] for s in seeds], oracle_steps, env_cfg,
+                 num_actions) for m in methods]
 
 # %% ../nbs/25_evaluate.ipynb #1f56e304
 @torch.inference_mode()
