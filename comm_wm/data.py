@@ -18,8 +18,8 @@ from .env import EnvConfig, GridWorld
 # %% auto #0
 __all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'BLOCK_FORMAT', 'WINDOW_KEYS', 'Trajectories',
            'collect', 'save_trajectories', 'load_trajectories', 'read_torch_file', 'write_block', 'read_block',
-           'state_digest', 'assign_blocks', 'WindowDataset', 'synthetic_trajectories', 'synthetic_batch',
-           'window_index', 'gather_windows', 'first_windows']
+           'state_digest', 'source_digest', 'assign_blocks', 'WindowDataset', 'synthetic_trajectories',
+           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows']
 
 # %% ../nbs/16_data.ipynb #5eb12b51
 from .core import exists, default
@@ -94,7 +94,7 @@ def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset 
             progress: bool = True,            # show a tqdm progress bar
             batch_size: int = 256,            # worlds stepped together
             store_rgb: bool | None = None,    # keep RGB views (default: env_cfg.rgb); they dominate the size
-            device='cpu',
+            device='cpu',                     # where the worlds step (the data comes back on the CPU)
             path=None,                        # a folder: write each round as a shard there, resume an interrupted run
            ) -> Trajectories:
     "Collect `num_episodes` episodes of play into episode-major tensors (on disk too, resumably, if `path`)."
@@ -110,7 +110,7 @@ def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset 
     cfg = dataclasses.replace(cfg, autoreset=False, seed=seed, rgb=store_rgb)
     b = min(batch_size, num_episodes)
     env = GridWorld(cfg, b, device)
-    gen = torch.Generator(device=device).manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)   # on the CPU: the same random actions on every device
     eps_table = torch.tensor({'random': (1.0,), 'oracle': (0.0,)}.get(policy, epsilons), device=device)
     meta = dict(env_cfg=dataclasses.asdict(cfg), policy=policy, epsilons=list(epsilons), seed=seed)
     args = json.loads(json.dumps(dict(meta, num_episodes=num_episodes, batch_size=b)))
@@ -122,8 +122,8 @@ def collect(env_cfg: EnvConfig | None = None, # the world's settings (autoreset 
         if round_ in done_shards:   # finished before an interrupt: replay the layouts' and generator's progress only
             env.reset(seed=seed) if round_ == 0 else env.reset()
             for t in range(cfg.max_steps):   # the same draws as `_collect_round`
-                torch.randint(0, env.num_actions, (b, cfg.num_agents), generator=gen, device=device)
-                torch.rand((b, cfg.num_agents), generator=gen, device=device)
+                torch.randint(0, env.num_actions, (b, cfg.num_agents), generator=gen)
+                torch.rand((b, cfg.num_agents), generator=gen)
             bar.update(n)
             continue
         part = _collect_round(env, round_, n, seed, eps_table, gen, store_rgb)
@@ -150,8 +150,8 @@ def _collect_round(env, round_, n, seed, eps_table, gen, store_rgb):
     valid, success = [alive.clone()], torch.zeros(b, dtype=torch.bool, device=device)
     for t in range(T):
         act = env.oracle_actions()
-        rand = torch.randint(0, env.num_actions, (b, A), generator=gen, device=device)
-        explore = torch.rand((b, A), generator=gen, device=device) < eps[:, None]
+        rand = torch.randint(0, env.num_actions, (b, A), generator=gen).to(device)
+        explore = torch.rand((b, A), generator=gen).to(device) < eps[:, None]
         act = torch.where(explore, rand, act) * alive[:, None]
         obs, reward, terminated, truncated, info = env.step(act)
         done = (terminated | truncated) & alive
@@ -165,7 +165,7 @@ def _collect_round(env, round_, n, seed, eps_table, gen, store_rgb):
     valid = torch.stack(valid, 1)[:n]
     data.update(valid=valid, epsilon=eps[:n].float(), success=success[:n], length=valid.sum(1)[:n] - 1,
                 seer=env.state.seer[:n].clone())
-    return Trajectories(data)
+    return Trajectories({k: v.cpu() for k, v in data.items()})
 
 def _obs_record(env, obs, store_rgb):
     rec = dict(view=obs['view'].to(torch.int8), position=obs['position'], direction=obs['direction'],
@@ -364,6 +364,13 @@ def state_digest(module: torch.nn.Module, # a model
         t = t.detach().cpu().contiguous().reshape(-1)
         h.update(f'{name}:{t.dtype}:{t.numel()};'.encode())
         h.update(t.view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+def source_digest() -> str: # SHA-256 (hex) of comm_wm's own .py files
+    "A digest that changes with any change to the code of comm_wm (blocks made by other code are not reused)."
+    import comm_wm
+    h = hashlib.sha256()
+    for f in sorted(Path(comm_wm.__file__).parent.glob('*.py')): h.update(f.name.encode() + b':' + f.read_bytes())
     return h.hexdigest()
 
 def assign_blocks(blocks: list, # blocks of work, in the order they are made

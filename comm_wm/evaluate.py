@@ -14,7 +14,7 @@ from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
 from .env import EnvConfig, GridWorld
-from .data import assign_blocks, read_block, state_digest, write_block
+from .data import assign_blocks, read_block, source_digest, state_digest, write_block
 from .messages import GridMessage, MessageKind, partner_of
 from .planner import (CEMConfig, PlannerConfig, CommPlanner, discrete_cem, shift_plan,
                              bits_per_episode, MODES)
@@ -223,7 +223,7 @@ def block_fingerprint(method: str, seed: int, episodes: int,
     "Everything that decides the result of the block (method, seed): equal fingerprints, equal results."
     env = env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False)
     fp = dict(method=method, seed=seed, episodes=episodes, env=dataclasses.asdict(env),
-              device=torch.device(device).type)
+              device=torch.device(device).type, code=source_digest(), torch=torch.__version__)
     if method in MODES:
         fp.update(planner=dataclasses.asdict(dataclasses.replace(default(planner_cfg, PlannerConfig()), mode=method)),
                   model=model_digest)
@@ -504,11 +504,12 @@ def render_episode(method: str, # one of METHODS
                    env_cfg: EnvConfig, # the task
                    planner_cfg: PlannerConfig | None = None, true_cem: CEMConfig | None = None,
                    seed: int = 0, # evaluation seed
+                   device='cpu', # where the env and the planner compute
                   ) -> torch.Tensor: # (T+1, H, W, 3) uint8 maps of world 0, until the episode ends
     "Frames of one held-out episode (world 0 of evaluation seed `seed`) played by `method`."
     num_actions = GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
     policy = make_policy(method, model, num_actions, planner_cfg, true_cem, seed,
                          message_kind=GridMessage.from_env(env_cfg))
     r = run_episodes(policy, env_cfg if method in MODES else dataclasses.replace(env_cfg, rgb=False), 1, seed,
-                     record_world=0)
-    return r['frames'][:int(r['steps'][0]) + 1]
+                     record_world=0, device=device)
+    return r['frames'][:int(r['steps'][0]) + 1].cpu()
