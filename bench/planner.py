@@ -1,17 +1,27 @@
-"""Planner speed: batched discrete CEM in the world model vs a plain per-candidate loop.
+"""Planner speed: ms per CEM decision in fp32 and bf16, with and without shared prefixes, against today's path.
 
-Measures, on one torch thread, with the `comm_wm.jepa.WorldModel` of the default config (untrained weights
-time the same as trained ones) and the `imagined` communication rollout:
-- milliseconds per decision (one agent, population 256, horizon 8, 3 iterations), batched rollout;
-- the same decision with a plain loop that rolls out each candidate sequence on its own;
-- decisions per second when 64 environments x 2 agents = 128 problems are planned in one call.
-Medians of repeated runs. Last line: `name = value` (speed-up of the batched decision over the loop).
+Measures, on one torch thread, with the `comm_wm.jepa.WorldModel` of the default config (untrained weights time
+the same as trained ones) and the `imagined` mode with the partner rolled inside the horizon (`imagine_in_horizon`
+on: the pair rollout, the planner's most expensive case), population 256, horizon 8, 3 iterations:
+- the reference: today's path, fp32 with every candidate rolled (`share_prefixes=False`), timed in the same run;
+- fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), bf16 (`PlannerConfig.precision`), and both;
+for one problem at a time and for `--envs` environments x 2 agents planned in one call (chunks of 1024 sequences,
+as evaluation runs). For each it prints ms per decision, the speed-up over the reference, the share of predictor
+rows the prefix tree saves, and the achieved GFLOP/s (the rollout's multiply-adds, counted from the layer shapes
+and the rows each step computes) as a fraction of one (rows x 256) @ (256 x 256) matmul of the same precision timed in
+the same run. It checks that shared prefixes find the same best sequences as the reference, and counts how often
+bf16 picks the same first action as fp32 (its accuracy on real episodes: `comm_wm evaluate`, see the planner page).
+`--loop` adds the plain per-candidate loop (slow). Medians of `--repeats` runs.
+Last line: `planner_speedup_vs_fp32_reference = X`, the fastest configuration's speed-up over the reference for the
+batched problems.
 
-usage: python bench/planner.py [--repeats 5] [--envs 64]
+usage: python bench/planner.py [--repeats 3] [--envs 64] [--loop]
 """
 import argparse, statistics, time
 import torch
-from comm_wm.planner import CEMConfig, PlannerConfig, CandidateCost, discrete_cem, make_objective
+from comm_wm.planner import CEMConfig, PlannerConfig, CandidateCost, discrete_cem, make_objective, planning_model
+
+CONFIGS = (('fp32', False), ('fp32', True), ('bf16', False), ('bf16', True))   # (precision, share_prefixes)
 
 
 def make_model():
@@ -20,15 +30,55 @@ def make_model():
 
 
 def problem(model, b, g):
-    "Start state of b planning problems in `imagined` mode."
+    "Start state of b planning problems in `imagined` mode: (z_self, h_partner, z_partner, h_self)."
     d, dm = model.cfg.latent_dim, model.cfg.message_dim
     z = torch.randn(b, d, generator=g)
     h_partner, h_self = torch.randn(b, dm, generator=g), torch.randn(b, dm, generator=g)
     return z, h_partner, model.obs_from_message(h_partner), h_self
 
 
+def macs(module) -> int:
+    "Multiply-adds of one row through every Linear of `module`."
+    return sum(m.in_features * m.out_features for m in module.modules() if isinstance(m, torch.nn.Linear))
+
+
+class CountedCost:
+    "The planner's batched cost of one decision, counting the multiply-adds of the rows its rollouts step."
+    def __init__(self, model, start, cfg: PlannerConfig):
+        self.cost = CandidateCost(model, make_objective(model, cfg), *start, stay_action=cfg.stay_action,
+                                  blocked_rule=cfg.stay_when_blocked, share_prefixes=cfg.share_prefixes)
+        # per row of a step: my step, msgPred of me, my distance; per row it is stepped from (the tree's parents, or
+        # every row when flat): the blocked head on my latent, the partner's step and msgPred of the partner
+        self.child = macs(model.predictor) + macs(model.msg_pred) + macs(model.distance_head)
+        self.parent = macs(model.blocked_head) + macs(model.predictor) + macs(model.msg_pred)
+
+    @property
+    def multiply_adds(self): return self.cost.rows_rolled * self.child + self.cost.parent_rows * self.parent
+    @property
+    def rows(self): return self.cost.rows_rolled
+    @property
+    def flat_rows(self): return self.cost.rows_flat
+
+    def __call__(self, actions, rows): return self.cost(actions, rows)
+
+
+def median_seconds(fn, repeats, warmup=True):
+    if warmup: fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def matmul_gflops(rows, dtype, repeats=50):
+    "GFLOP/s of a (rows x 256) @ (256 x 256) matmul in `dtype` (the planner's widest layer)."
+    x, w = torch.randn(rows, 256).to(dtype), torch.randn(256, 256).to(dtype)
+    t = median_seconds(lambda: [x @ w for _ in range(repeats)], 3) / repeats
+    return 2 * rows * 256 * 256 / t / 1e9
+
+
 def loop_cost(model, z0, h_j0, z_j0, h_i0, actions, cfg: PlannerConfig):
-    "Reference: the same cost, one candidate at a time (batch of 1), as a plain loop."
+    "Reference of the batched rollout: the same cost, one candidate at a time (batch of 1), as a plain loop."
     b, n, h = actions.shape
     out = torch.empty(b, n)
     stay = torch.full((1,), cfg.stay_action, dtype=torch.long)
@@ -46,62 +96,64 @@ def loop_cost(model, z0, h_j0, z_j0, h_i0, actions, cfg: PlannerConfig):
     return out
 
 
-def candidate_cost(model, start, cfg: PlannerConfig):
-    "The planner's batched cost of one decision: the rollout of the pair, then the configured objective."
-    return CandidateCost(model, make_objective(model, cfg), *start, stay_action=cfg.stay_action,
-                         blocked_rule=cfg.stay_when_blocked)
-
-
-def median_seconds(fn, repeats, warmup=True):
-    if warmup: fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--envs', type=int, default=64)
-    ap.add_argument('--loop-repeats', type=int, default=3)
-    ap.add_argument('--many-repeats', type=int, default=1)
-    ap.add_argument('--chunks', type=int, nargs='*', default=[512, 1024, 4096, 0], help='sequences per batched call; 0 = all')
+    ap.add_argument('--loop', action='store_true', help='also time the plain per-candidate loop (about 5 s a decision)')
     a = ap.parse_args()
     torch.set_num_threads(1)
     model = make_model()
-    cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32)
-    cfg = PlannerConfig(mode='imagined', cem=cem)
     g = torch.Generator().manual_seed(0)
     num_actions = model.cfg.num_actions
-
+    cases = {'one problem': (1, 1024), f'{a.envs} envs x 2 agents': (2 * a.envs, 1024)}
+    print(f'model: WorldModel default config, {sum(p.numel() for p in model.parameters()):,} parameters; '
+          'torch threads = 1; imagined mode, partner rolled in the horizon; population 256, horizon 8, 3 iterations')
+    speedups = {}
     with torch.inference_mode():
-        one = problem(model, 1, g)
-        batched_one = lambda: discrete_cem(candidate_cost(model, one, cfg), 1, num_actions, cem)
-        t_batched = median_seconds(batched_one, a.repeats)
-
-        loop_one = lambda: discrete_cem(lambda acts, rows: loop_cost(model, *(x[rows] for x in one), acts, cfg), 1, num_actions, cem)
-        t_loop = median_seconds(loop_one, a.loop_repeats)
-        same = torch.equal(batched_one().best_actions, loop_one().best_actions)
-
-        b = 2 * a.envs
-        many = problem(model, b, g)
-        rates = {}
-        for chunk in a.chunks:
-            chunk = chunk or b * 256
-            c = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32, chunk_size=chunk)
-            t = median_seconds(lambda: discrete_cem(candidate_cost(model, many, cfg), b, num_actions, c), a.many_repeats, warmup=False)
-            rates[chunk] = b / t
-
-    print(f'model: WorldModel default config, {sum(p.numel() for p in model.parameters()):,} parameters; torch threads = 1')
-    print(f'one decision (pop 256, H 8, 3 iters), batched rollout:      {1e3 * t_batched:8.1f} ms')
-    print(f'one decision, plain per-candidate loop:                     {1e3 * t_loop:8.1f} ms')
-    print(f'same best sequence from both: {same}')
-    for chunk, r in rates.items():
-        print(f'{a.envs} envs x 2 agents = {b} problems, chunk {chunk:6d} sequences: {r:8.1f} decisions/s ({1e3 / r:6.2f} ms per decision)')
-    best_chunk = max(rates, key=rates.get)
-    print(f'batched over {a.envs} envs (best chunk {best_chunk}): {rates[best_chunk] / (1 / t_batched):.2f}x the decisions/s of one problem at a time')
-    print(f'per_decision_speedup_vs_candidate_loop = {t_loop / t_batched:.1f}')
+        models = {p: planning_model(model, p) for p in ('fp32', 'bf16')}
+        peak = {p: matmul_gflops(256, dt) for p, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
+        for case, (b, chunk) in cases.items():
+            start = problem(model, b, g)
+            cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32, chunk_size=chunk)
+            results = {}
+            for precision, share in CONFIGS:
+                cfg = PlannerConfig(mode='imagined', cem=cem, precision=precision, share_prefixes=share)
+                m = models[precision]
+                cast = tuple(x.to(torch.bfloat16) if precision == 'bf16' else x for x in start)
+                decide = lambda: discrete_cem(CountedCost(m, cast, cfg), b, num_actions, cem)
+                seconds = median_seconds(decide, a.repeats, warmup=True)
+                counted = CountedCost(m, cast, cfg)
+                best = discrete_cem(counted, b, num_actions, cem).best_actions
+                results[precision, share] = (seconds, best, counted)
+            ref_s, ref_best, _ = results['fp32', False]
+            print(f'\n{case} ({b} problem{"s" * (b > 1)} per call, chunks of {chunk} sequences):')
+            for (precision, share), (seconds, best, counted) in results.items():
+                gflops = 2 * counted.multiply_adds / seconds / 1e9
+                same = ('same best sequences as the reference' if torch.equal(best, ref_best) else
+                        f'same first action as the reference in {(best[:, 0] == ref_best[:, 0]).float().mean():.0%} '
+                        f'of problems, same sequence in {(best == ref_best).all(1).float().mean():.0%}')
+                print(f'  {precision} {"shared prefixes" if share else "every candidate"}: '
+                      f'{1e3 * seconds / b:8.2f} ms per decision, {ref_s / seconds:5.2f}x the reference; '
+                      f'rows saved {1 - counted.rows / counted.flat_rows:4.0%}; {gflops:6.1f} GFLOP/s = '
+                      f'{gflops / peak[precision]:4.0%} of a {precision} matmul; {same}')
+                speedups[case, precision, share] = ref_s / seconds
+        print(f"\nmatmul (256 x 256) @ (256 x 256): fp32 {peak['fp32']:.1f} GFLOP/s, bf16 {peak['bf16']:.1f} GFLOP/s "
+              f"({peak['bf16'] / peak['fp32']:.2f}x)")
+        if a.loop:
+            start = problem(model, 1, g)
+            cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32)
+            cfg = PlannerConfig(mode='imagined', cem=cem)
+            loop = lambda: discrete_cem(lambda acts, rows: loop_cost(model, *(x[rows] for x in start), acts, cfg), 1,
+                                        num_actions, cem)
+            t_loop = median_seconds(loop, 1, warmup=False)
+            t_ref = median_seconds(lambda: discrete_cem(CountedCost(model, start, cfg), 1, num_actions, cem), a.repeats)
+            print(f'plain per-candidate loop: {1e3 * t_loop:.1f} ms per decision; the batched reference is '
+                  f'{t_loop / t_ref:.1f}x faster')
+    one = max(v for (case, *_), v in speedups.items() if case == 'one problem')
+    batched = max(v for (case, *_), v in speedups.items() if case != 'one problem')
+    print(f'one problem at a time, fastest configuration: {one:.2f}x the reference')
+    print(f'planner_speedup_vs_fp32_reference = {batched:.2f}')
 
 
 if __name__ == '__main__':

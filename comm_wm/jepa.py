@@ -130,7 +130,7 @@ class DistanceHead(nn.Module):
 
 # %% ../nbs/18_jepa.ipynb #006cf7ff
 class PrefixTree:
-    "The distinct prefixes of candidate action sequences: candidates that begin alike share their prefix's rollout."
+    "The distinct prefixes of candidate action sequences, grown step by step: candidates that begin alike share a row."
     def __init__(self, actions, # (B, N, T) int64: N candidate sequences from each of B start states
                  num_actions:int): # A, the number of action ids
         check_tensor('actions', actions, ndim=3, dtype_kind='int')
@@ -138,28 +138,42 @@ class PrefixTree:
             raise ValueError(f'actions: expected ids in 0..{num_actions - 1}, '
                              f'got {actions.min().item()}..{actions.max().item()}')
         b, n, horizon = actions.shape
-        candidate = torch.arange(b * n, device=actions.device)          # (B*N,) candidates, problem-major
-        node = candidate // n                                            # each candidate's row: its start state
-        self.index, self.first = [node], [candidate[::n]]                 # step -1's rows are the B start states
+        self.actions, self.num_actions = rearrange(actions, 'b n t -> (b n) t'), num_actions
+        self.candidate = torch.arange(b * n, device=actions.device)     # (B*N,) candidates, problem-major
+        self.index, self.first = [self.candidate // n], [self.candidate[::n]]   # step -1's rows: the B starts
         self.parent, self.action = [], []
-        for t in range(horizon):
-            key = node * num_actions + actions[..., t].reshape(-1)       # (B*N,) a prefix: (its row at t-1, a_t)
-            unique, node = torch.unique(key, sorted=True, return_inverse=True)
-            self.parent.append(unique // num_actions)                    # (U_t,) each row's row at step t-1
-            self.action.append(unique % num_actions)                     # (U_t,) the action a_t that made it
-            self.index.append(node)                                      # (B*N,) each candidate's row at step t
-            self.first.append(torch.full_like(unique, b * n).scatter_reduce_(0, node, candidate, 'amin'))
         self.num_starts, self.num_candidates, self.horizon = b, b * n, horizon
+
+    def _distinct(self, parent, action):
+        "The distinct (parent row, action) pairs: (rows' parents, rows' actions, each pair's row)."
+        unique, inverse = torch.unique(parent * self.num_actions + action, sorted=True, return_inverse=True)
+        return unique // self.num_actions, unique % self.num_actions, inverse
+
+    def grow(self, taken=None, # taken(parent_rows, actions) -> the actions taken (e.g. the blocked-move rule)
+            ) -> tuple: # step t's rows: (U_t,) parent rows at step t-1, (U_t,) actions taken
+        "Add the next step's rows: the distinct (row at t-1, a_t), merged again after `taken` (same row, same move)."
+        t = len(self.parent)
+        if t == self.horizon: raise ValueError(f'tree: all {self.horizon} steps are grown already')
+        parent, action, inverse = self._distinct(self.index[-1], self.actions[:, t])
+        if exists(taken):   # a blocked move taken as stay reaches the stay row's latent: one row for both
+            parent, action, merged = self._distinct(parent, taken(parent, action))
+            inverse = merged[inverse]
+        self.parent.append(parent)
+        self.action.append(action)
+        self.index.append(inverse)                                      # (B*N,) each candidate's row at step t
+        self.first.append(torch.full_like(parent, self.num_candidates).scatter_reduce_(0, inverse, self.candidate,
+                                                                                      'amin'))
+        return parent, action
 
     @property
     def rows_per_step(self) -> list:
-        "U_t, the distinct prefixes of length t + 1 (rows a rollout over the tree computes at step t)."
+        "U_t, the rows of each grown step: the distinct prefixes of length t + 1 (after the moves taken)."
         return [len(p) for p in self.parent]
 
     @property
     def share_saved(self) -> float:
-        "The share of predictor steps the tree saves against rolling every candidate: 1 - sum_t U_t / (T N)."
-        return 1 - sum(self.rows_per_step) / max(1, self.horizon * self.num_candidates)
+        "The share of predictor steps the grown tree saves against rolling every candidate: 1 - sum_t U_t / (T N)."
+        return 1 - sum(self.rows_per_step) / max(1, len(self.parent) * self.num_candidates)
 
 class Rollout:
     "What `WorldModel.rollout` predicts: each step as computed, and stacked over the steps when asked (each time)."
@@ -333,17 +347,19 @@ def rollout(self:WorldModel,
     return Rollout(tuple(steps), None if per_step else tuple(heard_steps))
 
 def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
-    "`rollout` over the rows of a `PrefixTree`: step t steps each distinct prefix of length t + 1 once."
+    "`rollout` over the rows of a `PrefixTree`, grown as it goes: each distinct prefix (as moved) is stepped once."
     if actions.shape[:2] != (tree.num_candidates, tree.horizon) or latents[0].shape[0] != tree.num_starts:
         raise ValueError(f'tree: expected {tree.num_starts} start rows and ({tree.num_candidates}, {tree.horizon}) '
                          f'actions, got {latents[0].shape[0]} and {tuple(actions.shape[:2])}')
+    if tree.parent: raise ValueError('tree: a tree serves one rollout; this one is grown already')
     if any(h.ndim != 2 for h in heard):
         raise ValueError('messages: with a tree the messages are held, (B, Dm) per start row')
     steps, heard_steps = [], []
     for t in range(tree.horizon):
-        parent, mine = tree.parent[t], tree.action[t]                # (U_t,) row at step t-1, my a_t
         z_me, heard_by_me = latents[0], heard[0]                     # (U_{t-1}, D), (U_{t-1}, Dm)
-        if exists(stay_action): mine = model.stay_if_blocked(z_me, mine, stay_action, rows=parent)
+        taken = None if stay_action is None else (
+            lambda rows, a: model.stay_if_blocked(z_me, a, stay_action, rows=rows))
+        parent, mine = tree.grow(taken)                              # (U_t,) row at step t-1, my move a_t
         z_me_next = model.next(z_me[parent], mine, heard_by_me[parent])
         if pair:   # the partner's a_t is the same for all candidates of a row: its step runs once per row at t-1
             z_partner, heard_by_partner = latents[1], heard[1]

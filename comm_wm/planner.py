@@ -230,7 +230,9 @@ class CandidateCost:
         self.num_actions = default(num_actions, getattr(getattr(model, 'cfg', None), 'num_actions', None))
         if share_prefixes and not exists(self.num_actions):
             raise ValueError('num_actions: needed with share_prefixes when the model has no cfg.num_actions')
-        self.rows_rolled, self.rows_flat = 0, 0   # predictor rows computed, and what a flat rollout computes
+        # my predictor rows stepped, the rows they were stepped from (the partner's and the blocked head's), and
+        # the rows of a flat rollout
+        self.rows_rolled, self.parent_rows, self.rows_flat = 0, 0, 0
 
     def __call__(self, actions, # (b, N, H) candidate sequences of the problems `rows`
                  rows: slice = slice(None)):
@@ -245,8 +247,9 @@ class CandidateCost:
             pair_actions = torch.stack([acts, torch.full_like(acts, self.partner_action)], -1)
             rolled = self.model.rollout((z, z_j), pair_actions, (h_j, h_i), stay_action=self.rule, tree=tree)
         else: rolled = self.model.rollout(z, acts, h_j, stay_action=self.rule, tree=tree)
-        self.rows_flat += b * n * horizon
+        self.rows_flat += b * n * horizon                                  # what a flat rollout steps
         self.rows_rolled += sum(tree.rows_per_step) if exists(tree) else b * n * horizon
+        self.parent_rows += b + sum(tree.rows_per_step[:-1]) if exists(tree) else b * n * horizon
         return rearrange(self.objective(rolled, z_goal).float(), '(b n) -> b n', n=n)
 
 # %% ../nbs/24_planner.ipynb #e53f8ed9
