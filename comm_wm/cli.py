@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import List, Optional
 
 import torch
+import torch.distributed as dist
 
+from .core import resolve_device
 from .config import ConfigBase, ConfigError, FileError, check_int_in, check_one_of, check_number_in, refuse
 from .env import EnvConfig, TASKS, NUM_ACTIONS
 from .planner import PlannerConfig, CEMConfig, MODES
 from .checkpoints import load_checkpoint
-from .train import ExperimentConfig, train, load_or_collect, NonFiniteLossError
+from .train import ExperimentConfig, train, load_or_collect, maybe_init_distributed, NonFiniteLossError
 from .evaluate import METHODS, evaluate, write_report, markdown_table, render_episode
 from .bc import BCConfig, train_bc, save_bc, load_bc
 
@@ -35,6 +37,7 @@ class EvalConfig(ConfigBase):
     planner: PlannerConfig = field(default_factory=PlannerConfig)      # latent planner (mode set per method)
     true_cem: CEMConfig = field(default_factory=CEMConfig)             # CEM on the true simulator (baseline)
     render: bool = True                   # save a rendered episode (imagined mode) per task
+    resume: bool = True                   # keep finished blocks in <report>/blocks/<task>; a rerun reuses them
 
     def check_values(self, prefix: str = ''): # `evaluation.` inside the pipeline's config
         "Raise a `ConfigError` naming the first field (`prefix` + name) that is out of range."
@@ -181,33 +184,53 @@ def run_evaluate(cfg: PipelineConfig,  # evaluation settings (and the task, for 
                  out_dir,              # folder of the combined report
                  progress: bool = True,
                 ) -> list:
-    "Evaluate every method on each task's held-out episodes; writes the report; returns the rows."
+    "Evaluate every method on each task's held-out episodes (shared by the ranks under torchrun); the rows."
     cfg = dataclasses.replace(cfg, tasks=list(models))
+    _eval_device(cfg, 0)   # a GPU this machine lacks is refused before any work
+    rank, _ = maybe_init_distributed(cfg.device)
     pool = _task_pool(cfg)
     if pool is None:
-        results = [_evaluate_task(dataclasses.asdict(cfg), task, model, progress) for task, model in models.items()]
+        results = [_evaluate_task(dataclasses.asdict(cfg), task, model, progress, str(out_dir))
+                   for task, model in models.items()]
     else:
         with pool:
             results = list(pool.map(_worker('_evaluate_task'), [_worker_cfg(cfg, i) for i in range(len(models))],
                                     list(models), list(models.values()),
-                                    [progress and i == 0 for i in range(len(models))]))
+                                    [progress and i == 0 for i in range(len(models))], [str(out_dir)] * len(models)))
     rows = [row for task_rows, _ in results for row in task_rows]
     frames, title = next(((f, f'{task}: imagined communication, held-out episode')
                           for task, (_, f) in zip(models, results) if f is not None), (None, ''))
-    write_report(rows, Path(out_dir), frames=frames, frames_title=title)
+    if rank == 0: write_report(rows, Path(out_dir), frames=frames, frames_title=title)   # one report, by rank 0
     return rows
 
-def _evaluate_task(cfg: dict, task: str, model, progress: bool = True) -> tuple:
+def _eval_device(cfg: PipelineConfig, rank: int) -> torch.device:
+    "The device evaluation runs on for `rank`; a `ConfigError` naming `device` when this machine lacks it."
+    try: return resolve_device(cfg.device, rank)
+    except ValueError as e: raise ConfigError(str(e)) from None
+
+def _barrier():
+    "Wait for every rank (over gloo, also beside an nccl training group)."
+    dist.barrier(group=None if dist.get_backend() == 'gloo' else dist.new_group(backend='gloo'))
+
+def _evaluate_task(cfg: dict, task: str, model, progress: bool = True, out_dir=None) -> tuple:
     "(rows, rendered frames or None) of one task (in this process or a worker); `cfg` is a plain-dict `PipelineConfig`."
     cfg = PipelineConfig.parse_from_dict(cfg)
     torch.set_num_threads(cfg.train.num_threads)
+    rank, world = maybe_init_distributed(cfg.device)
+    device = _eval_device(cfg, rank)
     ev, env_cfg = cfg.evaluation, dataclasses.replace(cfg.env, task=task)
     methods = [m for m in ev.methods if model is not None or m not in MODES]
-    bc_policy = bc_baseline(cfg, task, progress) if 'bc' in methods else None
+    bc_policy = None
+    if 'bc' in methods:   # rank 0 trains (and saves) the policy when it is not saved yet; the others then load it
+        if rank > 0: _barrier()
+        bc_policy = bc_baseline(cfg, task, progress and rank == 0)
+        if rank == 0 and world > 1: _barrier()
+    blocks = Path(out_dir) / 'blocks' / task if ev.resume and out_dir is not None else None
     rows = evaluate(model, env_cfg, methods, ev.episodes, list(range(ev.seeds)),
-                    ev.planner, ev.true_cem, progress, bc_policy)
-    render = ev.render and model is not None and 'imagined' in methods and task == cfg.tasks[0]
-    return rows, render_episode('imagined', model, env_cfg, ev.planner, ev.true_cem) if render else None
+                    ev.planner, ev.true_cem, progress, bc_policy, blocks, device)
+    render = ev.render and rank == 0 and model is not None and 'imagined' in methods and task == cfg.tasks[0]
+    frames = render_episode('imagined', model, env_cfg, ev.planner, ev.true_cem, device=device) if render else None
+    return rows, frames
 
 # %% ../nbs/28_cli.ipynb #3041f1da
 def run_demo(cfg: PipelineConfig) -> list:
@@ -218,6 +241,7 @@ def run_demo(cfg: PipelineConfig) -> list:
     rows = run_evaluate(cfg, {task: model for task, (model, _) in trained.items()}, cfg.run_dir, cfg.train.progress)
     total_s = time.time() - start
     timing = dict(train_seconds=round(train_s, 1), total_seconds=round(total_s, 1))
+    if maybe_init_distributed(cfg.device)[0] > 0: return rows   # rank 0 writes and prints
     (Path(cfg.run_dir) / 'timing.json').write_text(json.dumps(timing))
     print(markdown_table(rows))
     print(f"\nreport: {cfg.run_dir}/results.md, results.json, results.csv, success.png "
@@ -241,6 +265,8 @@ def main(argv: list | None = None, # the words after `comm_wm` (default: sys.arg
     except (ConfigError, FileError, FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError) as e:
         _refuse(e)   # bad input, or a file or folder comm_wm cannot use
     except NonFiniteLossError as e: _refuse(e, 1)
+    finally:
+        if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()   # under torchrun
 
 def _run(command: str, cfg: PipelineConfig, opts):
     if command == 'collect': run_collect(cfg)
@@ -253,6 +279,7 @@ def _run(command: str, cfg: PipelineConfig, opts):
                else Path(opts.checkpoint) / 'eval' if Path(opts.checkpoint).is_dir()
                else Path(opts.checkpoint).parent / 'eval')
         rows = run_evaluate(cfg, {run_cfg.env.task: model}, out, cfg.train.progress)
+        if maybe_init_distributed(cfg.device)[0] > 0: return   # rank 0 prints
         print(markdown_table(rows))
         print(f'\nreport: {out}')
 
