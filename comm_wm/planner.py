@@ -114,7 +114,7 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
                  probs: torch.Tensor | None = None, # (B, H, A) warm start; uniform if None
                  best: torch.Tensor | None = None, # (B, H) a sequence to include in the first population
                  generator: torch.Generator | None = None, # sampling generator; seeded from cfg.seed if None
-                 device='cpu',
+                 device='cpu', # where new tensors are made when `probs` is None (else probs.device)
                 ) -> CEMResult:
     "Minimise `cost_fn` over action sequences of length `cfg.horizon` with discrete CEM."
     b, h, a = num_problems, cfg.horizon, num_actions
@@ -122,6 +122,7 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
         raise ValueError(f'probs must be (B, H, A) = {(b, h, a)}, got {tuple(probs.shape)}')
     if exists(best) and best.shape != (b, h):
         raise ValueError(f'best must be (B, H) = {(b, h)}, got {tuple(best.shape)}')
+    if exists(probs): device = probs.device
     generator = default(generator, torch.Generator(device=device).manual_seed(cfg.seed))
     probs = default(probs, torch.full((b, h, a), 1 / a, device=device))
     best_cost = torch.full((b,), float('inf'), device=device)
