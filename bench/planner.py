@@ -11,7 +11,7 @@ rows the prefix tree saves, and the achieved GFLOP/s (the rollout's multiply-add
 and the rows each step computes) as a fraction of one (rows x 256) @ (256 x 256) matmul of the same precision timed in
 the same run. It checks that shared prefixes find the same best sequences as the reference, and counts how often
 bf16 picks the same first action as fp32 (its accuracy on real episodes: `comm_wm evaluate`, see the planner page).
-`--loop` adds the plain per-candidate loop (slow). Medians of `--repeats` runs.
+`--loop` adds the plain per-candidate loop (slow). Medians of `--repeats` runs, the configurations timed in turn.
 Last line: `planner_speedup_vs_fp32_reference = X`, the fastest configuration's speed-up over the reference for the
 batched problems.
 
@@ -116,16 +116,22 @@ def main():
         for case, (b, chunk) in cases.items():
             start = problem(model, b, g)
             cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32, chunk_size=chunk)
-            results = {}
+            costs = {}
             for precision, share in CONFIGS:
                 cfg = PlannerConfig(mode='imagined', cem=cem, precision=precision, share_prefixes=share)
-                m = models[precision]
                 cast = tuple(x.to(torch.bfloat16) if precision == 'bf16' else x for x in start)
-                decide = lambda: discrete_cem(CountedCost(m, cast, cfg), b, num_actions, cem)
-                seconds = median_seconds(decide, a.repeats, warmup=True)
-                counted = CountedCost(m, cast, cfg)
+                costs[precision, share] = (lambda m=models[precision], cast=cast, cfg=cfg: CountedCost(m, cast, cfg))
+            times = {k: [] for k in costs}
+            for _ in range(a.repeats + 1):          # the configurations take turns, so a busy moment hits them all
+                for k, make_cost in costs.items():
+                    start_time = time.perf_counter()
+                    discrete_cem(make_cost(), b, num_actions, cem)
+                    times[k].append(time.perf_counter() - start_time)
+            results = {}
+            for k, make_cost in costs.items():
+                counted = make_cost()
                 best = discrete_cem(counted, b, num_actions, cem).best_actions
-                results[precision, share] = (seconds, best, counted)
+                results[k] = (statistics.median(times[k][1:]), best, counted)   # the first turn warms up
             ref_s, ref_best, _ = results['fp32', False]
             print(f'\n{case} ({b} problem{"s" * (b > 1)} per call, chunks of {chunk} sequences):')
             for (precision, share), (seconds, best, counted) in results.items():
