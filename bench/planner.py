@@ -1,30 +1,41 @@
 """Planner speed: ms per CEM decision in fp32 and bf16, with and without shared prefixes, against today's path.
 
 Measures, on one torch thread, with the `comm_wm.jepa.WorldModel` of the default config (untrained weights time
-the same as trained ones) and the `imagined` mode with the partner rolled inside the horizon (`imagine_in_horizon`
-on: the pair rollout, the planner's most expensive case), population 256, horizon 8, 3 iterations:
-- the reference: today's path, fp32 with every candidate rolled (`share_prefixes=False`), timed in the same run;
-- fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), bf16 (`PlannerConfig.precision`), and both;
-for one problem at a time and for `--envs` environments x 2 agents planned in one call (chunks of 1024 sequences,
-as evaluation runs). For each it prints ms per decision, the speed-up over the reference, the share of predictor
-rows the prefix tree saves, and the achieved GFLOP/s (the rollout's multiply-adds, counted from the layer shapes
-and the rows each step computes) as a fraction of one (rows x 256) @ (256 x 256) matmul of the same precision timed in
-the same run. It checks that shared prefixes find the same best sequences as the reference, and counts how often
-bf16 picks the same first action as fp32 (its accuracy on real episodes: `comm_wm evaluate`, see the planner page).
+the same as trained ones, but an untrained blocked head calls about half of all moves blocked, so the prefix tree
+merges more of them than with a trained model: `--checkpoint runs/demo/hidden_goal` times a trained model, from
+random start latents, which SIGReg makes the training latents' distribution) and the `imagined` mode with the
+partner rolled inside the horizon (`imagine_in_horizon` on: the pair rollout, the planner's most expensive case), population 256, horizon 8, 3 iterations:
+- the reference: today's path, fp32 with every candidate rolled (`share_prefixes=False`) in calls of 1024 sequences
+  (the default `CEMConfig.chunk_size`), timed in the same run;
+- fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), calls of 4096 sequences (the shipped configs), bf16
+  (`PlannerConfig.precision`), and their combinations;
+for one problem at a time and for `--envs` environments x 2 agents planned in one call (as evaluation runs). For each
+it prints ms per decision, the speed-up over the reference, the share of predictor rows the prefix tree saves, and
+the achieved GFLOP/s (the rollout's multiply-adds, counted from the layer shapes and the rows each step computes) as
+a fraction of one (256 x H) @ (H x H) matmul (H the model's hidden width) of the same precision timed in the same
+run. It checks whether
+each configuration finds the reference's best sequences (shared prefixes change only float rounding; bf16 changes
+the costs). What bf16 and shared prefixes cost in success on real episodes: `python scripts/planner_precision.py`.
 `--loop` adds the plain per-candidate loop (slow). Medians of `--repeats` runs, the configurations timed in turn.
 Last line: `planner_speedup_vs_fp32_reference = X`, the fastest configuration's speed-up over the reference for the
 batched problems.
 
-usage: python bench/planner.py [--repeats 3] [--envs 64] [--loop]
+usage: python bench/planner.py [--repeats 3] [--envs 64] [--loop] [--checkpoint RUN_FOLDER]
 """
 import argparse, statistics, time
 import torch
 from comm_wm.planner import CEMConfig, PlannerConfig, CandidateCost, discrete_cem, make_objective, planning_model
 
-CONFIGS = (('fp32', False), ('fp32', True), ('bf16', False), ('bf16', True))   # (precision, share_prefixes)
+# (precision, share_prefixes, sequences per batched call); the first is today's path, the reference
+CONFIGS = (('fp32', False, 1024), ('fp32', True, 1024), ('fp32', False, 4096), ('fp32', True, 4096),
+           ('bf16', False, 1024), ('bf16', True, 4096))
 
 
-def make_model():
+def make_model(checkpoint=None):
+    "The default config's WorldModel, untrained, or a trained one from a run folder."
+    if checkpoint:
+        from comm_wm.checkpoints import load_checkpoint
+        return load_checkpoint(checkpoint)[0].eval()
     from comm_wm.jepa import WorldModel, WorldModelConfig
     return WorldModel(WorldModelConfig()).eval()
 
@@ -70,11 +81,11 @@ def median_seconds(fn, repeats, warmup=True):
     return statistics.median(times)
 
 
-def matmul_gflops(rows, dtype, repeats=50):
-    "GFLOP/s of a (rows x 256) @ (256 x 256) matmul in `dtype` (the planner's widest layer)."
-    x, w = torch.randn(rows, 256).to(dtype), torch.randn(256, 256).to(dtype)
+def matmul_gflops(rows, width, dtype, repeats=50):
+    "GFLOP/s of a (rows x width) @ (width x width) matmul in `dtype` (the planner's widest layers)."
+    x, w = torch.randn(rows, width).to(dtype), torch.randn(width, width).to(dtype)
     t = median_seconds(lambda: [x @ w for _ in range(repeats)], 3) / repeats
-    return 2 * rows * 256 * 256 / t / 1e9
+    return 2 * rows * width * width / t / 1e9
 
 
 def loop_cost(model, z0, h_j0, z_j0, h_i0, actions, cfg: PlannerConfig):
@@ -100,52 +111,58 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--envs', type=int, default=64)
+    ap.add_argument('--checkpoint', default='', help='a trained run folder (default: the untrained default model)')
     ap.add_argument('--loop', action='store_true', help='also time the plain per-candidate loop (about 5 s a decision)')
     a = ap.parse_args()
     torch.set_num_threads(1)
-    model = make_model()
+    model = make_model(a.checkpoint)
     g = torch.Generator().manual_seed(0)
     num_actions = model.cfg.num_actions
-    cases = {'one problem': (1, 1024), f'{a.envs} envs x 2 agents': (2 * a.envs, 1024)}
-    print(f'model: WorldModel default config, {sum(p.numel() for p in model.parameters()):,} parameters; '
+    cases = {'one problem': 1, f'{a.envs} envs x 2 agents': 2 * a.envs}
+    print(f"model: {a.checkpoint or 'WorldModel default config, untrained'}, "
+          f'{sum(p.numel() for p in model.parameters()):,} parameters; '
           'torch threads = 1; imagined mode, partner rolled in the horizon; population 256, horizon 8, 3 iterations')
     speedups = {}
     with torch.inference_mode():
         models = {p: planning_model(model, p) for p in ('fp32', 'bf16')}
-        peak = {p: matmul_gflops(256, dt) for p, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
-        for case, (b, chunk) in cases.items():
+        width = model.cfg.hidden_dim
+        peak = {p: matmul_gflops(256, width, dt) for p, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
+        for case, b in cases.items():
             start = problem(model, b, g)
-            cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32, chunk_size=chunk)
-            costs = {}
-            for precision, share in CONFIGS:
+            costs, cems = {}, {}
+            for precision, share, chunk in CONFIGS:
+                if b * 256 <= 1024 and chunk > 1024: continue      # one problem fits in any chunk
+                cems[precision, share, chunk] = cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32,
+                                                                chunk_size=chunk)
                 cfg = PlannerConfig(mode='imagined', cem=cem, precision=precision, share_prefixes=share)
                 cast = tuple(x.to(torch.bfloat16) if precision == 'bf16' else x for x in start)
-                costs[precision, share] = (lambda m=models[precision], cast=cast, cfg=cfg: CountedCost(m, cast, cfg))
+                costs[precision, share, chunk] = (lambda m=models[precision], cast=cast, cfg=cfg:
+                                                  CountedCost(m, cast, cfg))
             times = {k: [] for k in costs}
             for _ in range(a.repeats + 1):          # the configurations take turns, so a busy moment hits them all
                 for k, make_cost in costs.items():
                     start_time = time.perf_counter()
-                    discrete_cem(make_cost(), b, num_actions, cem)
+                    discrete_cem(make_cost(), b, num_actions, cems[k])
                     times[k].append(time.perf_counter() - start_time)
             results = {}
             for k, make_cost in costs.items():
                 counted = make_cost()
-                best = discrete_cem(counted, b, num_actions, cem).best_actions
+                best = discrete_cem(counted, b, num_actions, cems[k]).best_actions
                 results[k] = (statistics.median(times[k][1:]), best, counted)   # the first turn warms up
-            ref_s, ref_best, _ = results['fp32', False]
-            print(f'\n{case} ({b} problem{"s" * (b > 1)} per call, chunks of {chunk} sequences):')
-            for (precision, share), (seconds, best, counted) in results.items():
+            ref_s, ref_best, _ = results[CONFIGS[0]]
+            print(f'\n{case} ({b} problem{"s" * (b > 1)} per call):')
+            for (precision, share, chunk), (seconds, best, counted) in results.items():
                 gflops = 2 * counted.multiply_adds / seconds / 1e9
                 same = ('same best sequences as the reference' if torch.equal(best, ref_best) else
                         f'same first action as the reference in {(best[:, 0] == ref_best[:, 0]).float().mean():.0%} '
                         f'of problems, same sequence in {(best == ref_best).all(1).float().mean():.0%}')
-                print(f'  {precision} {"shared prefixes" if share else "every candidate"}: '
+                print(f'  {precision} {"shared prefixes" if share else "every candidate"}, chunks of {chunk:4d}: '
                       f'{1e3 * seconds / b:8.2f} ms per decision, {ref_s / seconds:5.2f}x the reference; '
                       f'rows saved {1 - counted.rows / counted.flat_rows:4.0%}; {gflops:6.1f} GFLOP/s = '
                       f'{gflops / peak[precision]:4.0%} of a {precision} matmul; {same}')
-                speedups[case, precision, share] = ref_s / seconds
-        print(f"\nmatmul (256 x 256) @ (256 x 256): fp32 {peak['fp32']:.1f} GFLOP/s, bf16 {peak['bf16']:.1f} GFLOP/s "
-              f"({peak['bf16'] / peak['fp32']:.2f}x)")
+                speedups[case, precision, share, chunk] = ref_s / seconds
+        print(f"\nmatmul (256 x {width}) @ ({width} x {width}): fp32 {peak['fp32']:.1f} GFLOP/s, "
+              f"bf16 {peak['bf16']:.1f} GFLOP/s ({peak['bf16'] / peak['fp32']:.2f}x)")
         if a.loop:
             start = problem(model, 1, g)
             cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32)

@@ -1,14 +1,15 @@
-"""What bf16 planning and shared prefixes cost in success: paired episodes against the fp32 planner.
+"""What bf16 planning and shared prefixes cost in success and gain in time: paired episodes against a reference.
 
 Plays the same held-out episodes (same layouts, same CEM seed) with the latent planner of one trained model in
-each setting given (`precision` x `share_prefixes`), with the partner rolled inside the horizon
+each setting given (`precision:share_prefixes:chunk_size`), with the partner rolled inside the horizon
 (`imagine_in_horizon` on), and prints per setting the success rate, the paired difference to the first setting
 with a 95% interval (a bootstrap over episodes: the same episode under both settings is one draw), the share of
-episodes whose outcome differs, and ms per decision. The planner settings are the config's
-`evaluation.planner` (the demo's by default) with the options above overridden.
+episodes whose outcome differs, ms per decision and the speed-up over the first setting. The planner settings are
+the config's `evaluation.planner` (the demo's by default) with the options above overridden.
 
 usage: python scripts/planner_precision.py --checkpoint runs/demo/hidden_goal [--episodes 200] [--mode imagined]
-                                           [--configs demo] [--settings fp32:0 fp32:1 bf16:0 bf16:1] [--out f.json]
+                                           [--configs demo] [--settings fp32:0:1024 fp32:1:4096 bf16:1:4096]
+                                           [--out f.json]
 """
 import argparse, dataclasses, json
 import torch
@@ -34,8 +35,8 @@ def main():
     ap.add_argument('--episodes', type=int, default=200)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--mode', default='imagined')
-    ap.add_argument('--settings', nargs='+', default=['fp32:0', 'fp32:1', 'bf16:0', 'bf16:1'],
-                    help='precision:share_prefixes pairs; the first is the reference')
+    ap.add_argument('--settings', nargs='+', default=['fp32:0:1024', 'fp32:1:4096', 'bf16:1:4096'],
+                    help='precision:share_prefixes:chunk_size; the first is the reference')
     ap.add_argument('--out', default='')
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -46,9 +47,10 @@ def main():
     num_actions = model.cfg.num_actions
     results = {}
     for setting in a.settings:
-        precision, share = setting.split(':')
-        cfg = dataclasses.replace(pipeline.evaluation.planner, imagine_in_horizon=True, precision=precision,
-                                  share_prefixes=bool(int(share)))
+        precision, share, chunk = setting.split(':')
+        planner = pipeline.evaluation.planner
+        cfg = dataclasses.replace(planner, imagine_in_horizon=True, precision=precision, share_prefixes=bool(int(share)),
+                                  cem=dataclasses.replace(planner.cem, chunk_size=int(chunk)))
         policy = make_policy(a.mode, model, num_actions, cfg, seed=a.seed, message_kind=GridMessage.from_env(env_cfg))
         r = run_episodes(policy, env_cfg, a.episodes, a.seed)
         results[setting] = dict(success=r['success'], ms=1e3 * r['seconds'] / max(1, r['decisions']))
@@ -60,9 +62,11 @@ def main():
         lo, hi = paired_interval(ref, r['success'])
         row = dict(success_rate=r['success'].float().mean().item(), ms_per_decision=r['ms'],
                    paired_difference=(r['success'].float() - ref.float()).mean().item(), paired_ci95=[lo, hi],
-                   outcomes_differ=(r['success'] != ref).float().mean().item())
+                   outcomes_differ=(r['success'] != ref).float().mean().item(),
+                   speedup=results[ref_name]['ms'] / r['ms'])
         report[name] = row
-        print(f"  {name}: success {row['success_rate']:.3f}, {row['ms_per_decision']:.2f} ms per decision; "
+        print(f"  {name}: success {row['success_rate']:.3f}, {row['ms_per_decision']:.2f} ms per decision "
+              f"({row['speedup']:.2f}x); "
               f"vs {ref_name}: {100 * row['paired_difference']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}], "
               f"outcome differs in {row['outcomes_differ']:.1%} of episodes")
     if a.out:
