@@ -4,7 +4,8 @@ Measures, on one torch thread, with the `comm_wm.jepa.WorldModel` of the default
 the same as trained ones, but an untrained blocked head calls about half of all moves blocked, so the prefix tree
 merges more of them than with a trained model: `--checkpoint runs/demo/hidden_goal` times a trained model, from
 random start latents, which SIGReg makes the training latents' distribution) and the `imagined` mode with the
-partner rolled inside the horizon (`imagine_in_horizon` on: the pair rollout, the planner's most expensive case), population 256, horizon 8, 3 iterations:
+partner rolled inside the horizon (`imagine_in_horizon` on: the pair rollout, the planner's most expensive case),
+population 256, horizon 8, 3 iterations:
 - the reference: today's path, fp32 with every candidate rolled (`share_prefixes=False`) in calls of 1024 sequences
   (the default `CEMConfig.chunk_size`), timed in the same run;
 - fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), calls of 4096 sequences (the shipped configs), bf16
