@@ -49,8 +49,9 @@ def main():
     for setting in a.settings:
         precision, share, chunk = setting.split(':')
         planner = pipeline.evaluation.planner
+        cem = dataclasses.replace(planner.cem, chunk_size=int(chunk))
         cfg = dataclasses.replace(planner, imagine_in_horizon=True, precision=precision,
-                                  share_prefixes=bool(int(share)), cem=dataclasses.replace(planner.cem, chunk_size=int(chunk)))
+                                  share_prefixes=bool(int(share)), cem=cem)
         policy = make_policy(a.mode, model, num_actions, cfg, seed=a.seed, message_kind=GridMessage.from_env(env_cfg))
         r = run_episodes(policy, env_cfg, a.episodes, a.seed)
         results[setting] = dict(success=r['success'], ms=1e3 * r['seconds'] / max(1, r['decisions']))
