@@ -98,6 +98,11 @@ def _window_batch(batch, cfg):
         raise ValueError(f'batch["action"]: expected ({b}, {o - 1}, {a}), got {tuple(act.shape)}')
     return batch[cfg.input], view, pos, act, mask
 
+def _full_precision(fn, *tensors, **kw):
+    "`fn(*tensors, **kw)` with autocast off and the floating-point tensors in float32 (as they are, without autocast)."
+    with torch.autocast(tensors[0].device.type, enabled=False):
+        return fn(*(t.float() if t.is_floating_point() else t for t in tensors), **kw)
+
 def _encode_window(model, obs, view, pos, kind):
     "Image latents z and message latents h of every (step, agent), both (B, O, A, D)."
     b, o = view.shape[:2]
@@ -160,8 +165,8 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     z, h = _encode_window(model, obs, view, pos, kind)                             # (B, O, A, D), (B, O, A, Dm)
     valid = repeat(mask, 'b o -> b o a', a=a)
     zv, hv = z[valid], h[valid]
-    out = lejepa_loss(model.proj_z(zv), model.proj_c(hv), cfg.lejepa_lambda, seed=seed, step=step,
-                      num_slices=cfg.sigreg_slices, num_knots=cfg.sigreg_knots, t_max=cfg.sigreg_t_max)
+    out = _full_precision(lejepa_loss, model.proj_z(zv), model.proj_c(hv), lambda_=cfg.lejepa_lambda, seed=seed,
+                          step=step, num_slices=cfg.sigreg_slices, num_knots=cfg.sigreg_knots, t_max=cfg.sigreg_t_max)
     # 2. the partner's message conditioning each step (dropout); the imagined ones only when a term uses them
     imagined = imagine_partner_messages(model, h, act) if w.imagine or p_imagined else None
     h_cond = message_condition(h, model.no_message_latent, p_real, p_stale, generator,
@@ -169,15 +174,16 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     # 3. open-loop rollout of every agent, VICReg against the encoded targets
     Z = _rollout_window(model, z, act, h_cond)                                      # (B, O-1, A, D)
     tmask = valid[:, 1:]
-    vic = vicreg(rearrange(z[:, 1:], 'b t a d -> (b a) t d'), rearrange(Z, 'b t a d -> (b a) t d'),
-                 mask=rearrange(tmask, 'b t a -> (b a) t'),
-                 sim_coeff=cfg.vicreg_sim, std_coeff=cfg.vicreg_std, cov_coeff=cfg.vicreg_cov)
+    vic = _full_precision(vicreg, rearrange(z[:, 1:], 'b t a d -> (b a) t d'), rearrange(Z, 'b t a d -> (b a) t d'),
+                          mask=rearrange(tmask, 'b t a -> (b a) t'),
+                          sim_coeff=cfg.vicreg_sim, std_coeff=cfg.vicreg_std, cov_coeff=cfg.vicreg_cov)
     out.update({f'vicreg_{k}': v for k, v in vic.items()})
     # 4. cross-predictors and message decoding; 5. the planner's imagination path
     out.update(_message_terms(model, zv, hv, Z, h, view, valid, tmask))
     if w.imagine: out['imagine'] = _imagination_term(model, imagined, h, view, tmask)
     # 6. the planner's cost (distance head) and the blocked-move probe
-    out.update(_distance_terms(model, zv, Z, h_cond, batch['distance'].float(), valid, tmask))
+    out.update(_full_precision(lambda *t: _distance_terms(model, *t, valid, tmask),
+                               zv, Z, h_cond, batch['distance'].float()))
     out['blocked'] = _blocked_term(model, z, Z, pos, act, tmask)
     out['loss'] = (out['lejepa'] + vic['total_loss'] + w.obs_pred * out['obs_pred']
                    + w.msg_pred * 0.5 * (out['msg_pred'] + out['msg_pred_rollout'])
