@@ -114,6 +114,8 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
                  probs: torch.Tensor | None = None, # (B, H, A) warm start; uniform if None
                  best: torch.Tensor | None = None, # (B, H) a sequence to include in the first population
                  generator: torch.Generator | None = None, # sampling generator; seeded from cfg.seed if None
+                 proposals: torch.Tensor | None = None, # (B, K, H) sequences that take the last K places of every
+                                                        # iteration's population (a proposal prior's)
                  device='cpu', # where new tensors are made when `probs` is None (else probs.device)
                 ) -> CEMResult:
     "Minimise `cost_fn` over action sequences of length `cfg.horizon` with discrete CEM."
@@ -122,6 +124,10 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
         raise ValueError(f'probs must be (B, H, A) = {(b, h, a)}, got {tuple(probs.shape)}')
     if exists(best) and best.shape != (b, h):
         raise ValueError(f'best must be (B, H) = {(b, h)}, got {tuple(best.shape)}')
+    if exists(proposals) and not (proposals.ndim == 3 and proposals.shape[0] == b and proposals.shape[2] == h
+                                  and proposals.shape[1] < cfg.population):
+        raise ValueError(f'proposals must be (B, K, H) = ({b}, K, {h}) with K < population {cfg.population}, '
+                         f'got {tuple(proposals.shape)}')
     if exists(probs): device = probs.device
     generator = default(generator, torch.Generator(device=device).manual_seed(cfg.seed))
     probs = default(probs, torch.full((b, h, a), 1 / a, device=device))
@@ -130,6 +136,7 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
     for it in range(cfg.iterations):
         actions = sample_sequences(probs, cfg.population, generator)              # (B, N, H)
         if it == 0 and exists(best): actions[:, 0] = best
+        if exists(proposals) and proposals.shape[1]: actions[:, -proposals.shape[1]:] = proposals
         costs = _score_in_chunks(cost_fn, actions, cfg.chunk_size)                 # (B, N)
         if costs.shape != (b, cfg.population):
             raise ValueError(f'cost_fn must return (b, N) costs, got {tuple(costs.shape)}')
@@ -157,6 +164,7 @@ class PlannerConfig(ConfigBase):
     stay_when_blocked: bool = True    # moves the model's blocked head calls blocked become stay_action (see above)
     share_prefixes: bool = False      # roll each distinct prefix of the population once (see "Less work per decision")
     precision: str = 'fp32'           # 'fp32' or 'bf16': the dtype the plan's rollout runs in (see `planning_model`)
+    prior_share: float = 0.           # share of each population a proposal prior proposes (CommPlanner(prior=...))
     cem: CEMConfig = field(default_factory=CEMConfig)
 
     def __post_init__(self):
@@ -171,6 +179,7 @@ class PlannerConfig(ConfigBase):
         check_number_in(prefix + 'partner_weight', self.partner_weight, 0)
         check_int_in(prefix + 'stay_action', self.stay_action, 0, 4, why=' (an action id)')
         check_one_of(prefix + 'precision', self.precision, PRECISIONS)
+        check_number_in(prefix + 'prior_share', self.prior_share, 0, 1, hi_open=True)
 
 # %% ../nbs/24_planner.ipynb #6d8cb5c9
 class DistanceObjective:
@@ -268,11 +277,15 @@ class CommPlanner:
     def __init__(self, model, # the WorldModel (see the interface above)
                  num_actions: int, # A actions of the environment
                  cfg: PlannerConfig = PlannerConfig(),
-                 message_kind: MessageKind | None = None): # how messages are encoded (default: `GridMessage()`)
+                 message_kind: MessageKind | None = None, # how messages are encoded (default: `GridMessage()`)
+                 prior=None): # proposal prior: prior.propose(model, z, h, num, horizon, generator) -> (B, num, H)
         if cfg.stay_when_blocked and not hasattr(model, 'blocked'):
             raise ValueError(f'model: stay_when_blocked=True needs a blocked(z) head, {type(model).__name__} has none '
                              '(train a comm_wm.jepa.WorldModel, or set PlannerConfig.stay_when_blocked=False)')
-        self.model, self.num_actions, self.cfg = model, num_actions, cfg
+        if cfg.prior_share > 0 and not callable(getattr(prior, 'propose', None)):
+            raise ValueError(f'prior: prior_share={cfg.prior_share} needs a prior with propose(model, z, h, num, '
+                             f'horizon, generator), got {type(prior).__name__}')
+        self.model, self.num_actions, self.cfg, self.prior = model, num_actions, cfg, prior
         self.message_kind = default(message_kind, GridMessage())
         self.decision_seconds, self.rows_rolled, self.rows_flat = [], 0, 0
         self._refresh_planning_model()
@@ -324,18 +337,24 @@ class CommPlanner:
         if mode == 'full': return heard, m.obs_from_message(heard)
         return (self.first_message if self.t == 0 else m.message_from_obs(self.belief)), self.belief
 
-    def _plan(self, cost, n, device, active):
+    def _proposals(self, z_self, h_partner):
+        "The prior's share of the population for the problems being planned, (b, K, H), or None without a prior."
+        num = int(self.cfg.prior_share * self.cfg.cem.population)
+        if not (exists(self.prior) and num): return None
+        return self.prior.propose(self.plan_model, z_self, h_partner, num, self.cfg.cem.horizon, self.generator)
+
+    def _plan(self, cost, n, device, active, proposals=None):
         "One CEM decision for the problems of the active worlds, warm-started from the last plan: (n,) first actions."
         h, a = self.cfg.cem.horizon, self.num_actions
         if exists(self.probs): probs, best = shift_plan(self.probs, self.best)
         else: probs, best = torch.full((n, h, a), 1 / a, device=device), None
         rows = None if active is None else repeat(active.to(device), 'b -> (b a)', a=2).nonzero().squeeze(1)
         if rows is None:
-            res = discrete_cem(cost, n, a, self.cfg.cem, probs, best, self.generator)
+            res = discrete_cem(cost, n, a, self.cfg.cem, probs, best, self.generator, proposals)
             self.probs, self.best, self.last_result = res.probs, res.best_actions, res
             return res.best_actions[:, 0]
         res = discrete_cem(cost, len(rows), a, self.cfg.cem, probs[rows], best[rows] if exists(best) else None,
-                           self.generator)
+                           self.generator, proposals)
         best = default(best, torch.zeros(n, h, dtype=torch.long, device=device)).clone()
         probs = probs.clone()
         probs[rows], best[rows] = res.probs, res.best_actions
@@ -369,7 +388,7 @@ class CommPlanner:
         cost = CandidateCost(self.plan_model, self.objective, *plan_start, stay_action=cfg.stay_action,
                              blocked_rule=cfg.stay_when_blocked, share_prefixes=cfg.share_prefixes,
                              num_actions=self.num_actions)
-        first = self._plan(cost, z_self.shape[0], z_self.device, active)
+        first = self._plan(cost, z_self.shape[0], z_self.device, active, self._proposals(*plan_start[:2]))
         self.rows_rolled, self.rows_flat = self.rows_rolled + cost.rows_rolled, self.rows_flat + cost.rows_flat
         actions = rearrange(first, '(b a) -> b a', a=2)
         self.my_last_message = default(h_self, self.my_last_message)
