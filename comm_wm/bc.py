@@ -17,14 +17,14 @@ from tqdm.auto import tqdm
 from .config import (ConfigBase, ConfigError, FileError, MissingFileError, atomic_write, check_int_in,
                             check_number_in, refuse)
 from .core import NUM_OBJECT_TYPES, VIEW_SIZE, exists, default, check_tensor, check_int
-from .messages import view_to_message
+from .messages import view_to_message, GridMessage, MessageKind, partner_of
 from .env import EnvConfig, GridWorld, NUM_ACTIONS
 from .data import read_torch_file
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
 
 # %% auto #0
 __all__ = ['collect_demos', 'StepEncoder', 'BCConfig', 'check_configs', 'BCModel', 'demo_batch', 'train_bc', 'BCPolicy',
-           'save_bc', 'load_bc']
+           'save_bc', 'load_bc', 'LatentPolicyPrior', 'train_latent_prior']
 
 # %% ../nbs/26_bc.ipynb #ee10a0e2
 def collect_demos(env_cfg:EnvConfig|None=None,      # the task (autoreset and RGB are turned off; seed is overridden)
@@ -365,3 +365,90 @@ def load_bc(path,                 # folder written by `save_bc`
         raise FileError(path / 'model.pt', 'its weights do not fit bc.yaml (another comm_wm version?): '
                         f'{str(e).strip().splitlines()[-1].strip()[:120]}', fix) from None
     return BCPolicy(model.eval(), greedy=greedy)
+
+# %% ../nbs/26_bc.ipynb #7b2b08a0
+class LatentPolicyPrior(nn.Module):
+    "pi(a | z, h): a policy on the world model's latents that proposes action sequences to the latent planner."
+    def __init__(self, latent_dim:int, # D of the world model
+                 message_dim:int, # Dm of the world model
+                 num_actions:int, # A
+                 hidden_dim:int=128):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(latent_dim + message_dim, hidden_dim), nn.GELU(),
+                                 nn.Linear(hidden_dim, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, num_actions))
+
+    def forward(self, z, # (B, D) my latent
+                h): # (B, Dm) the partner's message latent
+        "Action logits (B, A)."
+        return self.net(torch.cat([z, h], -1))
+
+    @torch.inference_mode()
+    def propose(self, model, # the world model the planner rolls (its `next`)
+                z, # (B, D) my latent at the plan's start
+                h, # (B, Dm) the partner's message latent, held along the proposal
+                num:int, # K sequences per problem
+                horizon:int, # H steps
+                generator=None, # the sampling generator
+               ) -> Tensor: # (B, K, H) int64
+        "Sample `num` sequences per problem from pi along the world model's rollout."
+        weight = self.net[0].weight
+        z, h = (repeat(x, 'b d -> (b k) d', k=num) for x in (z, h))
+        actions = []
+        for _ in range(horizon):
+            logits = self(z.to(weight.dtype), h.to(weight.dtype)).float()
+            a = torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]   # (B*K,)
+            actions.append(a)
+            z = model.next(z, a, h)
+        return rearrange(torch.stack(actions, 1), '(b k) t -> b k t', k=num)
+
+# %% ../nbs/26_bc.ipynb #e583f9e8
+@torch.no_grad()
+def _latent_examples(model, demos, message_kind, no_message_p, generator):
+    "(z, h, label) of every valid agent-step of `demos`, encoded by `model`."
+    valid = demos['mask']                                                     # (E, T)
+    view, position = demos['view'][valid].long(), demos['position'][valid]    # (M, 2, 7, 7), (M, 2, 2)
+    label = demos['label'][valid]                                             # (M, 2)
+    rows = lambda x: rearrange(x, 'm a ... -> (m a) ...')
+    z = model.encode(rows(view), rows(position))
+    h = model.encode_message(**message_kind.encoder_inputs(dict(view=rows(view), position=rows(position))))
+    h = rows(partner_of(rearrange(h, '(m a) d -> m a d', a=2), agent_dim=1))  # each agent hears its partner
+    silent = torch.rand(h.shape[0], generator=generator) < no_message_p
+    h = torch.where(silent[:, None], model.no_message(h.shape[0]), h)
+    return z, h, rows(label)
+
+def train_latent_prior(model, # a trained WorldModel reading integer views (cfg.input == 'view'); left unchanged
+                       env_cfg:EnvConfig, # the task the model was trained on
+                       episodes:int=256, # oracle-labelled demonstration episodes
+                       steps:int=400, # optimiser steps
+                       batch_size:int=512,
+                       lr:float=3e-3,
+                       no_message_p:float=0.3, # share of examples whose partner message is `no_message`
+                       hidden_dim:int=128,
+                       seed:int=0,
+                       progress:bool=False,
+                      ) -> LatentPolicyPrior:
+    "Behaviour cloning of the oracle's labels on the world model's latents: a proposal prior for the planner."
+    if getattr(model.cfg, 'input', None) != 'view':
+        raise ValueError(f"model: train_latent_prior needs a model that reads integer views (model.input: view), "
+                         f"got input {getattr(model.cfg, 'input', None)!r}: the demonstrations hold no pictures")
+    check_int('steps', steps)
+    check_int('batch_size', batch_size)
+    check_number_in('no_message_p', no_message_p, 0, 1)
+    generator = torch.Generator().manual_seed(seed)
+    demos = collect_demos(env_cfg, episodes, epsilons=(0.0, 0.3), seed=seed + 1, progress=progress)
+    was_training = model.training
+    model.eval()
+    z, h, label = _latent_examples(model, demos, GridMessage.from_env(env_cfg), no_message_p, generator)
+    model.train(was_training)
+    torch.manual_seed(seed)
+    prior = LatentPolicyPrior(z.shape[-1], h.shape[-1], NUM_ACTIONS[env_cfg.view_mode], hidden_dim)
+    optimizer = torch.optim.AdamW(prior.parameters(), lr=lr)
+    prior.losses = []
+    for _ in tqdm(range(steps), disable=not progress, desc='prior'):
+        ids = torch.randint(0, len(label), (batch_size,), generator=generator)
+        loss = nn.functional.cross_entropy(prior(z[ids], h[ids]), label[ids])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        prior.losses.append(loss.item())
+    return prior.eval()
