@@ -1,60 +1,127 @@
-"""Training throughput of the world model: windows/s for one process and for two under torchrun (gloo on CPU).
+"""Training throughput of the world model: windows/s of today's path and of the faster options, one process and two.
 
-Each run trains the `demo` model on synthetic trajectories of the contract's shapes (the speed does not
-depend on the data) for `--steps` steps at global batch `--batch`, one torch thread per process; the clock
-starts after `--warmup` steps. Median of `--repeats` runs. The last line prints the 2-process / 1-process ratio.
+Each run trains the `demo` model on synthetic trajectories of the contract's shapes (the speed does not depend on
+the data) for `--steps` steps at global batch `--batch`, one torch thread per process unless said otherwise; the
+clock starts after `--warmup` steps. The paths, all measured in this run, in turn, `--repeats` times (medians):
 
-usage: python bench/train.py [--steps 30] [--repeats 3]
+- `reference`: today's path, the defaults (fp32, one process);
+- `keep_memory`: `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page faults per step);
+- `bf16`: `train.precision=bf16` (bfloat16 autocast) with the kept memory;
+- `2 threads`: one process, `train.num_threads=2`, kept memory (does one process already use both cores?);
+- `2 processes`: torchrun, 2 processes (gloo), the defaults; `2 processes, fast`: kept memory + `train.static_graph`.
+
+Besides windows/s (wall clock), each run reports its rank 0's CPU time per step: on a machine other programs
+share, wall time counts their time too, CPU time does not. The load average before and after is printed.
+`--loss_steps N` also trains `--loss_seeds` seeds for N steps in fp32 and in bf16 and prints the final losses
+(means of the last 10 logged steps), to compare the difference between precisions with the spread between seeds.
+
+The last line: `train_speedup_vs_fp32_reference = X` (the fastest one-process path over the reference) and
+`train_windows_per_s_2proc_over_1proc = Y` (2 processes, fast, over one process with the same options).
+
+usage: python bench/train.py [--steps 20] [--repeats 3] [--loss_steps 0]
+       python bench/train.py --repeats 0 --loss_steps 60   (the loss comparison alone)
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
+
+PATHS = {  # name: (processes, train.* values)
+    'reference': (1, {}),
+    'keep_memory': (1, dict(keep_freed_memory=True)),
+    'bf16': (1, dict(keep_freed_memory=True, precision='bf16')),
+    '2 threads': (1, dict(keep_freed_memory=True, num_threads=2)),
+    '2 processes': (2, {}),
+    '2 processes, fast': (2, dict(keep_freed_memory=True, static_graph=True)),
+}
+ONE_PROCESS_FAST = ('keep_memory', 'bf16')   # the one-process paths X picks the fastest of (one thread, one core)
 
 def worker(args):
     import torch.distributed as dist
     from omegaconf import OmegaConf
     from comm_wm.train import ExperimentConfig, train, maybe_init_distributed
+    from comm_wm.metrics import read_metrics
     rank, world = maybe_init_distributed()
     sections = OmegaConf.to_container(OmegaConf.load(args.config))   # the config's model and train sections
+    train_values = dict(sections.get('train', {}), steps=args.steps + args.warmup, batch_size=args.batch,
+                        log_every=args.log_every, checkpoint_every=10**6, progress=False, tensorboard=False,
+                        num_threads=1)
+    train_values.update(json.loads(args.values))
     cfg = ExperimentConfig.parse_from_dict(dict(
         env=dict(max_steps=40), model=sections.get('model', {}), run_dir=args.run_dir,
-        data=dict(num_episodes=256, eval_episodes=8, synthetic=True),
-        train=dict(sections.get('train', {}), steps=args.steps + args.warmup, batch_size=args.batch, log_every=10**6,
-                   checkpoint_every=10**6, progress=False, tensorboard=False, num_threads=1)))
+        data=dict(num_episodes=256, eval_episodes=8, synthetic=True), train=train_values))
     marks = {}
     def cb(step, metrics):
-        if step == args.warmup - 1: marks['t0'] = time.perf_counter()
+        if step == args.warmup - 1: marks['t0'], marks['cpu0'] = time.perf_counter(), time.process_time()
     train(cfg, callback=cb, diagnostics=False)
-    rate = args.steps * args.batch / (time.perf_counter() - marks['t0'])
-    if rank == 0: print('RESULT ' + json.dumps(dict(world=world, windows_per_s=rate)), flush=True)
+    wall, cpu = time.perf_counter() - marks['t0'], time.process_time() - marks['cpu0']
+    if rank == 0:
+        losses = read_metrics(args.run_dir)['loss'] if args.log_every < 10**6 else []
+        print('RESULT ' + json.dumps(dict(world=world, windows_per_s=args.steps * args.batch / wall,
+                                          cpu_ms_per_step=cpu / args.steps * 1e3, losses=losses)), flush=True)
     if dist.is_initialized(): dist.destroy_process_group()
 
-def run(nproc, args):
+def run(nproc, values, args, steps=None, warmup=None, log_every=10**6):
     with tempfile.TemporaryDirectory() as d:
         launcher = ['-m', 'torch.distributed.run', '--nproc_per_node', str(nproc)] if nproc > 1 else []
         cmd = [sys.executable, *launcher, __file__, '--worker', '--run_dir', d, '--config', args.config,
-               '--steps', str(args.steps), '--warmup', str(args.warmup), '--batch', str(args.batch)]
+               '--steps', str(steps or args.steps), '--warmup', str(warmup or args.warmup), '--batch', str(args.batch),
+               '--values', json.dumps(values), '--log_every', str(log_every)]
         r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=600)
         if r.returncode: raise SystemExit(r.stderr[-3000:])
         line = [l for l in r.stdout.splitlines() if l.startswith('RESULT ')][-1]
-        return json.loads(line[7:])['windows_per_s']
+        return json.loads(line[7:])
+
+def load() -> str: return ' '.join(f'{x:.2f}' for x in os.getloadavg())
+
+def loss_check(args):
+    "Final losses (mean of the last 10 logged steps) of `--loss_seeds` seeds in fp32 and in bf16."
+    final = {}
+    for precision in ('fp32', 'bf16'):
+        final[precision] = []
+        for seed in range(args.loss_seeds):
+            losses = run(1, dict(keep_freed_memory=True, precision=precision, seed=seed), args,
+                         steps=args.loss_steps - 1, warmup=1, log_every=1)['losses']
+            final[precision].append(statistics.mean(losses[-10:]))
+    diffs = [b - a for a, b in zip(final['fp32'], final['bf16'])]
+    print(f'final loss after {args.loss_steps} steps (mean of the last 10), seeds 0..{args.loss_seeds - 1}:')
+    for precision, v in final.items(): print(f'  {precision}: ' + ', '.join(f'{x:.4f}' for x in v))
+    print(f'  bf16 - fp32 per seed: ' + ', '.join(f'{d:+.4f}' for d in diffs)
+          + f'; spread between seeds (std, fp32): {statistics.stdev(final["fp32"]):.4f}')
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--worker', action='store_true')
     p.add_argument('--run_dir', default='')
     p.add_argument('--config', default=str(Path(__file__).resolve().parent.parent / 'configs' / 'demo.yaml'))
-    p.add_argument('--steps', type=int, default=30)
+    p.add_argument('--steps', type=int, default=20)
     p.add_argument('--warmup', type=int, default=5)
     p.add_argument('--batch', type=int, default=64)
-    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--repeats', type=int, default=3)      # 0: no timing (with --loss_steps: the losses alone)
+    p.add_argument('--values', default='{}')           # train.* values of a worker (JSON)
+    p.add_argument('--log_every', type=int, default=10**6)
+    p.add_argument('--loss_steps', type=int, default=0)  # > 0: also compare fp32 and bf16 losses after this many steps
+    p.add_argument('--loss_seeds', type=int, default=3)
     args = p.parse_args()
     if args.worker:
         worker(args)
         raise SystemExit
-    res = {}
-    for n in (1, 2):
-        rates = [run(n, args) for _ in range(args.repeats)]
-        res[n] = statistics.median(rates)
-        runs = ', '.join(f'{r:.1f}' for r in rates)
-        print(f'{n} process(es): {res[n]:.1f} windows/s (median of {args.repeats}: {runs}), global batch {args.batch}')
-    print(f'train_windows_per_s_2proc_over_1proc = {res[2] / res[1]:.2f}')
+    if args.repeats < 1:   # the loss comparison alone
+        if args.loss_steps: loss_check(args)
+        raise SystemExit
+    print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
+          f'{args.repeats} repeats')
+    results = {name: [] for name in PATHS}
+    for _ in range(args.repeats):   # the paths in turn, so a change in the machine's load reaches all of them
+        for name, (nproc, values) in PATHS.items(): results[name].append(run(nproc, values, args))
+    rate = {name: statistics.median(r['windows_per_s'] for r in rs) for name, rs in results.items()}
+    for name, rs in results.items():
+        cpu = statistics.median(r['cpu_ms_per_step'] for r in rs)
+        runs = ', '.join(f"{r['windows_per_s']:.1f}" for r in rs)
+        print(f'{name:18s} {rate[name]:7.1f} windows/s ({rate[name] / rate["reference"]:.2f}x reference; runs {runs}); '
+              f'rank 0 CPU {cpu:.0f} ms/step')
+    print(f'2 processes today over one process today: {rate["2 processes"] / rate["reference"]:.2f}x')
+    print(f'load average after: {load()}')
+    if args.loss_steps: loss_check(args)
+    fastest = max(ONE_PROCESS_FAST, key=rate.get)
+    print(f'fastest one-process path: {fastest}')
+    print(f'train_speedup_vs_fp32_reference = {rate[fastest] / rate["reference"]:.2f}; '
+          f'train_windows_per_s_2proc_over_1proc = {rate["2 processes, fast"] / rate["keep_memory"]:.2f}')
