@@ -342,13 +342,14 @@ def one_step_breakdown(model, # trained WorldModel
                        # fractions of states where the chosen action decreases the true distance, and correlations
                       ) -> dict:
     "Greedy one-step choice from predicted vs encoded-true next latents, against the true BFS distance."
-    env, obs = eval_env(env_cfg, episodes, seed)
+    device = next(model.parameters()).device
+    env, obs = eval_env(env_cfg, episodes, seed, device)
     g = torch.Generator().manual_seed(seed)
     for _ in range(warmup): obs = env.step(torch.randint(0, env.num_actions, (episodes, 2), generator=g))[0]
     b, A, key = episodes, env.num_actions, getattr(model, 'obs_key', 'rgb')
-    sim = GridWorld(dataclasses.replace(env.cfg, autoreset=False), b)
+    sim = GridWorld(dataclasses.replace(env.cfg, autoreset=False), b, device)
     d0 = env.distances()
-    true_next, pred_next, enc_next = (torch.zeros(b, 2, A) for _ in range(3))
+    true_next, pred_next, enc_next = (torch.zeros(b, 2, A, device=device) for _ in range(3))
     z = rearrange(model.encode(rearrange(obs[key], 'b a ... -> (b a) ...'),
                                rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2)
     sent = {k: rearrange(obs[k], 'b a ... -> (b a) ...') for k in ('message', 'position')}
@@ -357,11 +358,12 @@ def one_step_breakdown(model, # trained WorldModel
     for i in range(2):
         for a in range(A):
             sim.copy_from(env)
-            joint = torch.zeros(b, 2, dtype=torch.long)
+            joint = torch.zeros(b, 2, dtype=torch.long, device=device)
             joint[:, i] = a
             o2 = sim.step(joint)[0]
             true_next[:, i, a] = sim.distances()[:, i].float()
-            pred_next[:, i, a] = model.distance(model.next(z[:, i], torch.full((b,), a), h[:, i]), h[:, i])
+            action = torch.full((b,), a, device=device)
+            pred_next[:, i, a] = model.distance(model.next(z[:, i], action, h[:, i]), h[:, i])
             enc_next[:, i, a] = model.distance(model.encode(o2[key][:, i], o2['position'][:, i]), h[:, i])
     good = true_next < d0[..., None]
     live = good.any(-1) & ~env.finished[:, None]
