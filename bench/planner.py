@@ -10,7 +10,9 @@ population 256, horizon 8, 3 iterations:
   (the default `CEMConfig.chunk_size`), timed in the same run;
 - fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), calls of 4096 sequences (the shipped configs), bf16
   (`PlannerConfig.precision`), and their combinations;
-for one problem at a time and for `--envs` environments x 2 agents planned in one call (as evaluation runs). For each
+for one problem at a time and for `--envs` environments x 2 agents planned in one call (as evaluation runs), each
+from a uniform distribution (an episode's first decision) and, for the batched problems, warm-started from the last
+decision's shifted plan (how the planner runs at every later step of an episode). For each
 it prints ms per decision, the speed-up over the reference, the share of predictor rows the prefix tree saves, and
 the achieved GFLOP/s (the rollout's multiply-adds, counted from the layer shapes and the rows each step computes) as
 a fraction of one (256 x H) @ (H x H) matmul (H the model's hidden width) of the same precision timed in the same
@@ -19,13 +21,14 @@ each configuration finds the reference's best sequences (shared prefixes change 
 the costs). What bf16 and shared prefixes cost in success on real episodes: `python scripts/planner_precision.py`.
 `--loop` adds the plain per-candidate loop (slow). Medians of `--repeats` runs, the configurations timed in turn.
 Last line: `planner_speedup_vs_fp32_reference = X`, the fastest configuration's speed-up over the reference for the
-batched problems.
+batched, warm-started decisions.
 
 usage: python bench/planner.py [--repeats 3] [--envs 64] [--loop] [--checkpoint RUN_FOLDER]
 """
 import argparse, statistics, time
 import torch
-from comm_wm.planner import CEMConfig, PlannerConfig, CandidateCost, discrete_cem, make_objective, planning_model
+from comm_wm.planner import (CEMConfig, PlannerConfig, CandidateCost, discrete_cem, make_objective, planning_model,
+                             shift_plan)
 
 # (precision, share_prefixes, sequences per batched call); the first is today's path, the reference
 CONFIGS = (('fp32', False, 1024), ('fp32', True, 1024), ('fp32', False, 4096), ('fp32', True, 4096),
@@ -119,7 +122,9 @@ def main():
     model = make_model(a.checkpoint)
     g = torch.Generator().manual_seed(0)
     num_actions = model.cfg.num_actions
-    cases = {'one problem': 1, f'{a.envs} envs x 2 agents': 2 * a.envs}
+    batched = f'{a.envs} envs x 2 agents'
+    cases = {'one problem, first decision': (1, False), f'{batched}, first decision': (2 * a.envs, False),
+             f'{batched}, warm-started decision': (2 * a.envs, True)}
     print(f"model: {a.checkpoint or 'WorldModel default config, untrained'}, "
           f'{sum(p.numel() for p in model.parameters()):,} parameters; '
           'torch threads = 1; imagined mode, partner rolled in the horizon; population 256, horizon 8, 3 iterations')
@@ -128,11 +133,17 @@ def main():
         models = {p: planning_model(model, p) for p in ('fp32', 'bf16')}
         width = model.cfg.hidden_dim
         peak = {p: matmul_gflops(256, width, dt) for p, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
-        for case, b in cases.items():
+        for case, (b, warm) in cases.items():
             start = problem(model, b, g)
+            warm_start = (None, None)
+            if warm:   # the way an episode plans after its first step: from the last decision's shifted plan
+                first_cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32)
+                first = discrete_cem(CountedCost(model, start, PlannerConfig(mode='imagined', cem=first_cem)), b,
+                                     num_actions, first_cem)
+                warm_start = shift_plan(first.probs, first.best_actions)
             costs, cems = {}, {}
             for precision, share, chunk in CONFIGS:
-                if b * 256 <= 1024 and chunk > 1024: continue      # one problem fits in any chunk
+                if b * 256 <= 1024 and chunk > 1024: continue     # one problem fits in any chunk
                 cems[precision, share, chunk] = cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32,
                                                                 chunk_size=chunk)
                 cfg = PlannerConfig(mode='imagined', cem=cem, precision=precision, share_prefixes=share)
@@ -143,12 +154,12 @@ def main():
             for _ in range(a.repeats + 1):          # the configurations take turns, so a busy moment hits them all
                 for k, make_cost in costs.items():
                     start_time = time.perf_counter()
-                    discrete_cem(make_cost(), b, num_actions, cems[k])
+                    discrete_cem(make_cost(), b, num_actions, cems[k], *warm_start)
                     times[k].append(time.perf_counter() - start_time)
             results = {}
             for k, make_cost in costs.items():
                 counted = make_cost()
-                best = discrete_cem(counted, b, num_actions, cems[k]).best_actions
+                best = discrete_cem(counted, b, num_actions, cems[k], *warm_start).best_actions
                 results[k] = (statistics.median(times[k][1:]), best, counted)   # the first turn warms up
             ref_s, ref_best, _ = results[CONFIGS[0]]
             print(f'\n{case} ({b} problem{"s" * (b > 1)} per call):')
@@ -174,10 +185,11 @@ def main():
             t_ref = median_seconds(lambda: discrete_cem(CountedCost(model, start, cfg), 1, num_actions, cem), a.repeats)
             print(f'plain per-candidate loop: {1e3 * t_loop:.1f} ms per decision; the batched reference is '
                   f'{t_loop / t_ref:.1f}x faster')
-    one = max(v for (case, *_), v in speedups.items() if case == 'one problem')
-    batched = max(v for (case, *_), v in speedups.items() if case != 'one problem')
-    print(f'one problem at a time, fastest configuration: {one:.2f}x the reference')
-    print(f'planner_speedup_vs_fp32_reference = {batched:.2f}')
+    for case in list(cases)[:-1]:
+        fastest = max(v for (c, *_), v in speedups.items() if c == case)
+        print(f'{case}, fastest configuration: {fastest:.2f}x the reference')
+    warm = list(cases)[-1]
+    print(f'planner_speedup_vs_fp32_reference = {max(v for (c, *_), v in speedups.items() if c == warm):.2f}')
 
 
 if __name__ == '__main__':
