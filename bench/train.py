@@ -2,7 +2,8 @@
 
 Each run trains the `demo` model on synthetic trajectories of the contract's shapes (the speed does not depend on
 the data) for `--steps` steps at global batch `--batch`, one torch thread per process unless said otherwise; the
-clock starts after `--warmup` steps. The paths, all measured in this run, in turn, `--repeats` times (medians):
+clock runs from the end of `--warmup` steps to the end of the last step (not the files written after it). The
+paths, all measured in this run, in turn, `--repeats` times (medians):
 
 - `reference`: today's path, the defaults (fp32, one process);
 - `keep_memory`: `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page faults per step);
@@ -50,10 +51,11 @@ def worker(args):
         env=dict(max_steps=40), model=sections.get('model', {}), run_dir=args.run_dir,
         data=dict(num_episodes=256, eval_episodes=8, synthetic=True), train=train_values))
     marks = {}
-    def cb(step, metrics):
+    def cb(step, metrics):   # the clock runs from the end of the warm-up to the end of the last step
         if step == args.warmup - 1: marks['t0'], marks['cpu0'] = time.perf_counter(), time.process_time()
-    train(cfg, callback=cb, diagnostics=False)
-    wall, cpu = time.perf_counter() - marks['t0'], time.process_time() - marks['cpu0']
+        if step == args.warmup + args.steps - 1: marks['t1'], marks['cpu1'] = time.perf_counter(), time.process_time()
+    train(cfg, callback=cb, diagnostics=False)   # (then it writes the run's files: not timed)
+    wall, cpu = marks['t1'] - marks['t0'], marks['cpu1'] - marks['cpu0']
     if rank == 0:
         losses = read_metrics(args.run_dir)['loss'] if args.log_every < 10**6 else []
         print('RESULT ' + json.dumps(dict(world=world, windows_per_s=args.steps * args.batch / wall,
