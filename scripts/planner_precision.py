@@ -1,11 +1,14 @@
 """What bf16 planning and shared prefixes cost in success and gain in time: paired episodes against a reference.
 
 Plays the same held-out episodes (same layouts, same CEM seed) with the latent planner of one trained model in
-each setting given (`precision:share_prefixes:chunk_size`), with the partner rolled inside the horizon
+each setting given (`precision:share_prefixes:chunk_size[:cem_seed]`), with the partner rolled inside the horizon
 (`imagine_in_horizon` on), and prints per setting the success rate, the paired difference to the first setting
 with a 95% interval (a bootstrap over episodes: the same episode under both settings is one draw), the share of
 episodes whose outcome differs, ms per decision and the speed-up over the first setting. The planner settings are
-the config's `evaluation.planner` (the demo's by default) with the options above overridden.
+the config's `evaluation.planner` (the demo's by default) with the options above overridden. CEM is chaotic: a
+last-bit difference in one cost can change which elites are refit and, from there, the plan, so the reference run
+again with other CEM seeds (`fp32:0:1024:1`) shows how much success moves when nothing but the random draws
+changes.
 
 usage: python scripts/planner_precision.py --checkpoint runs/demo/hidden_goal [--episodes 200] [--mode imagined]
                                            [--configs demo] [--settings fp32:0:1024 fp32:1:4096 bf16:1:4096]
@@ -36,7 +39,7 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--mode', default='imagined')
     ap.add_argument('--settings', nargs='+', default=['fp32:0:1024', 'fp32:1:4096', 'bf16:1:4096'],
-                    help='precision:share_prefixes:chunk_size; the first is the reference')
+                    help='precision:share_prefixes:chunk_size[:cem_seed]; the first is the reference')
     ap.add_argument('--out', default='')
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -47,9 +50,9 @@ def main():
     num_actions = model.cfg.num_actions
     results = {}
     for setting in a.settings:
-        precision, share, chunk = setting.split(':')
+        precision, share, chunk, *seed = setting.split(':')
         planner = pipeline.evaluation.planner
-        cem = dataclasses.replace(planner.cem, chunk_size=int(chunk))
+        cem = dataclasses.replace(planner.cem, chunk_size=int(chunk), seed=int(seed[0]) if seed else planner.cem.seed)
         cfg = dataclasses.replace(planner, imagine_in_horizon=True, precision=precision,
                                   share_prefixes=bool(int(share)), cem=cem)
         policy = make_policy(a.mode, model, num_actions, cfg, seed=a.seed, message_kind=GridMessage.from_env(env_cfg))
