@@ -161,7 +161,8 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
         seed = cfg.env.seed if train_split else cfg.data.eval_seed
         n = cfg.data.num_episodes if train_split else cfg.data.eval_episodes
         traj = collect(cfg.env, n, policy=cfg.data.policy, epsilons=tuple(cfg.data.epsilons), seed=seed,
-                       progress=progress, store_rgb=cfg.model.input == 'rgb')
+                       progress=progress, store_rgb=cfg.model.input == 'rgb',
+                       device=resolve_device(cfg.device, rank))   # the worlds step there; the data: CPU
         if cfg.data.cache: save_trajectories(traj, path)
         if not distributed: return _plain(traj, keys)
     if distributed: dist.barrier()
