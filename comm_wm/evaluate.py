@@ -118,8 +118,9 @@ class TrueSimCEM:
 class PlannerPolicy:
     "The world-model planner (`CommPlanner`) as a policy; exposes the partner message it plans with."
     def __init__(self, model, num_actions: int, cfg: PlannerConfig = PlannerConfig(),
-                 message_kind: MessageKind | None = None): # how messages are encoded (default: `GridMessage()`)
-        self.planner, self.cfg = CommPlanner(model, num_actions, cfg, message_kind), cfg
+                 message_kind: MessageKind | None = None, # how messages are encoded (default: `GridMessage()`)
+                 prior=None): # a proposal prior for the planner (`CommPlanner`'s)
+        self.planner, self.cfg = CommPlanner(model, num_actions, cfg, message_kind, prior), cfg
     def reset(self, obs, env): self.planner.reset(obs)
     def act(self, obs, env, active=None): return self.planner.act(obs, active=active)
     @property

@@ -189,9 +189,8 @@ class Rollout:
         return values if self.tree is None else values[self.tree.index[t + 1]]
 
     def _stack(self, steps):
-        per_candidate = lambda t, s: self.candidates(t, s)
-        return torch.stack([torch.stack([per_candidate(t, x) for x in s], 1) if isinstance(s, tuple)
-                            else per_candidate(t, s) for t, s in enumerate(steps)], 1)
+        return torch.stack([torch.stack([self.candidates(t, x) for x in s], 1) if isinstance(s, tuple)
+                            else self.candidates(t, s) for t, s in enumerate(steps)], 1)
 
     @property
     def latents(self) -> torch.Tensor:
@@ -354,6 +353,11 @@ def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
     if tree.parent: raise ValueError('tree: a tree serves one rollout; this one is grown already')
     if any(h.ndim != 2 for h in heard):
         raise ValueError('messages: with a tree the messages are held, (B, Dm) per start row')
+    if pair:   # checked once: the partner's action at each step is the same for all candidates of a start
+        partner = rearrange(actions[..., 1], '(b n) t -> b n t', b=tree.num_starts)
+        if not torch.equal(partner, partner[:, :1].expand_as(partner)):
+            raise ValueError("actions: with a tree, the partner's actions (column 1) must not depend on "
+                             'my candidate sequence')
     steps, heard_steps = [], []
     for t in range(tree.horizon):
         z_me, heard_by_me = latents[0], heard[0]                     # (U_{t-1}, D), (U_{t-1}, Dm)
@@ -364,9 +368,6 @@ def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
         if pair:   # the partner's a_t is the same for all candidates of a row: its step runs once per row at t-1
             z_partner, heard_by_partner = latents[1], heard[1]
             theirs = actions[tree.first[t], t, 1]                    # (U_{t-1},)
-            if not torch.equal(actions[:, t, 1], theirs[tree.index[t]]):
-                raise ValueError("actions: with a tree, the partner's actions (column 1) must not depend on "
-                                 'my candidate sequence')
             if exists(stay_action): theirs = model.stay_if_blocked(z_partner, theirs, stay_action)
             z_partner_next = model.next(z_partner, theirs, heard_by_partner)
             latents = [z_me_next, z_partner_next[parent]]

@@ -384,7 +384,7 @@ class CommPlanner:
         #    (in the rollout's precision: `planning_model`)
         select = (lambda x: x) if active is None else (lambda x: x if x is None else x[_rows_of(active, x.device)])
         plan_start = [None if x is None else select(x).to(default(self.plan_dtype, x.dtype))
-                 for x in (z_self, h_partner, z_partner, h_self, self.z_goal)]
+                      for x in (z_self, h_partner, z_partner, h_self, self.z_goal)]
         cost = CandidateCost(self.plan_model, self.objective, *plan_start, stay_action=cfg.stay_action,
                              blocked_rule=cfg.stay_when_blocked, share_prefixes=cfg.share_prefixes,
                              num_actions=self.num_actions)

@@ -16,18 +16,10 @@ from pathlib import Path
 import torch
 from comm_wm.checkpoints import load_checkpoint
 from comm_wm.train import ExperimentConfig
-from comm_wm.evaluate import run_episodes, wilson_ci
-from comm_wm.planner import CommPlanner
+from comm_wm.evaluate import PlannerPolicy, run_episodes, wilson_ci
 from comm_wm.messages import GridMessage
 from comm_wm.bc import train_latent_prior
 from comm_wm.cli import PipelineConfig, resolve_config
-
-
-class PlannerWithPrior:
-    "`run_episodes`' policy interface around a `CommPlanner` given a proposal prior."
-    def __init__(self, *args, **kwargs): self.planner = CommPlanner(*args, **kwargs)
-    def reset(self, obs, env): self.planner.reset(obs)
-    def act(self, obs, env, active=None): return self.planner.act(obs, active=active)
 
 
 def main():
@@ -56,7 +48,7 @@ def main():
         for share in (0.0, a.prior_share):
             cem = dataclasses.replace(planner.cem, population=population, num_elites=max(1, population // 8))
             cfg = dataclasses.replace(planner, mode=a.mode, cem=cem, prior_share=share)
-            policy = PlannerWithPrior(model, model.cfg.num_actions, cfg, kind, prior=prior)
+            policy = PlannerPolicy(model, model.cfg.num_actions, cfg, kind, prior=prior)
             r = run_episodes(policy, env_cfg, a.episodes, a.seed)
             k, n = int(r['success'].sum()), a.episodes
             rows.append(dict(population=population, prior_share=share, success_rate=k / n, ci95=list(wilson_ci(k, n)),
