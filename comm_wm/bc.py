@@ -410,7 +410,7 @@ def _latent_examples(model, demos, message_kind, no_message_p, generator):
     label = demos['label'][valid]                                             # (M, 2)
     rows = lambda x: rearrange(x, 'm a ... -> (m a) ...')
     z = model.encode(rows(view), rows(position))
-    h = model.encode_message(**message_kind.encoder_inputs(dict(view=rows(view), position=rows(position))))
+    h = message_kind.encode(model, dict(view=rows(view), position=rows(position)))
     h = rows(partner_of(rearrange(h, '(m a) d -> m a d', a=2), agent_dim=1))  # each agent hears its partner
     silent = torch.rand(h.shape[0], generator=generator) < no_message_p
     h = torch.where(silent[:, None], model.no_message(h.shape[0]), h)

@@ -45,7 +45,7 @@ def _encode_windows(model:WorldModel, batch:dict, message_kind:MessageKind) -> _
     flat = lambda t: rearrange(t, 'n o a ... -> (n o a) ...')
     unflat = lambda t: rearrange(t, '(n o a) ... -> n o a ...', n=n, o=o)
     z = unflat(model.encode(flat(batch[model.obs_key]), flat(pos)))
-    h = unflat(model.encode_message(**message_kind.encoder_inputs(dict(view=flat(view), position=flat(pos)))))
+    h = unflat(message_kind.encode(model, dict(view=flat(view), position=flat(pos))))
     return _Windows(view=view, position=pos, action=batch['action'].long(), distance=batch['distance'].float(),
                     valid=repeat(batch['mask'], 'n o -> n o a', a=a), z=z, h=h, partner_h=partner_of(h, 2))
 

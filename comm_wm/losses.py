@@ -109,7 +109,7 @@ def _encode_window(model, obs, view, pos, kind):
     flat = lambda t: rearrange(t, 'b o a ... -> (b o a) ...')
     unflat = lambda t: rearrange(t, '(b o a) ... -> b o a ...', b=b, o=o)
     z = unflat(model.encode(flat(obs), flat(pos).long()))
-    h = unflat(model.encode_message(**kind.encoder_inputs(dict(view=flat(view), position=flat(pos)))))
+    h = unflat(kind.encode(model, dict(view=flat(view), position=flat(pos))))
     return z, h
 
 def _rollout_window(model, z, act, h_cond):

@@ -101,6 +101,9 @@ class MessageKind:
     def encoder_inputs(self, obs: Mapping) -> dict: # keyword arguments of `WorldModel.encode_message`
         "What the message encoder reads for the observations `obs` (mapping with 'view' and 'position')."
         raise NotImplementedError
+    def encode(self, model, obs: Mapping) -> torch.Tensor: # (B, message_dim) message latents
+        "The message latents of `obs` (mapping with 'view' and 'position'): `model.encode_message` of `encoder_inputs`."
+        return model.encode_message(**self.encoder_inputs(obs))
     def to_wire(self, view: torch.Tensor, position: torch.Tensor,
                 direction: torch.Tensor | None = None) -> torch.Tensor:
         "The message as sent, (..., wire_length) int64."

@@ -299,8 +299,7 @@ class CommPlanner:
     def _messages(self, obs):
         "My message latent and the partner's real message latent, both (B*2, Dm)."
         sent = {k: _rows(v) for k, v in obs.items() if k in ('view', 'message', 'position')}
-        inputs = self.message_kind.encoder_inputs(sent)
-        h = self.model.encode_message(**inputs)
+        h = self.message_kind.encode(self.model, sent)
         return h, _rows(partner_of(_agents(h), agent_dim=1))
 
     @torch.inference_mode()

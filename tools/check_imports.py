@@ -20,8 +20,8 @@ from pathlib import Path
 LIB = Path('comm_wm')
 ORDER = ['core', 'dsl', 'config', 'gumbel', 'distributions', 'row_table', 'embed_readout', 'hl_gauss', 'hl_gauss_layer',
          'transformer_blocks', 'action_transformer', 'messages', 'render', 'layouts', 'env', 'interop', 'data',
-         'sigreg', 'jepa', 'losses', 'checkpoints', 'metrics', 'diagnostics', 'train', 'planner', 'evaluate', 'bc',
-         'results', 'cli']
+         'sigreg', 'jepa', 'losses', 'checkpoints', 'metrics', 'diagnostics', 'train', 'programs', 'planner', 'evaluate',
+         'bc', 'program_eval', 'results', 'cli']
 CLIENTS = ['tools', 'bench', 'scripts']
 
 def private(name: str) -> bool:
