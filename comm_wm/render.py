@@ -13,7 +13,7 @@ from .core import EMPTY, WALL, GOAL, AGENT, UNSEEN, VIEW_SIZE, exists
 # %% auto #0
 __all__ = ['VIEW_MODES', 'DIR_TO_VEC', 'PAD', 'TILE_COLORS', 'NUM_BACKGROUNDS', 'NUM_OVERLAYS', 'view_offsets', 'self_cell',
            'minigrid_visibility', 'gather_views', 'integer_views', 'tile_bank', 'tile_rows', 'render_tiles',
-           'strip_bank', 'render_strips', 'view_tiles']
+           'strip_bank', 'render_strips', 'view_tiles', 'partner_tiles', 'render_views']
 
 # %% ../nbs/12_render.ipynb #c6e52531
 VIEW_MODES = ('centered', 'minigrid')
@@ -242,3 +242,55 @@ def view_tiles(terrain: torch.Tensor,   # (N, A, 7, 7) from `gather_views`
     overlay = torch.where(other, 5 + partner_dir, 0)
     overlay[:, :, r, c] = 1 + (direction if view_mode == 'centered' else torch.full_like(direction, 3))
     return background, overlay
+
+# %% ../nbs/12_render.ipynb #5def6ee4
+def partner_tiles(terrain: torch.Tensor, # (N, A, 7, 7) from `gather_views`
+                  partner: torch.Tensor, # (N, A, 7, 7) from `gather_views`
+                  visible: torch.Tensor, # (N, A, 7, 7) from `gather_views`
+                 ) -> torch.Tensor:      # (N, A) int64: -1 no other agent seen, else its facing (+ 4 on a goal)
+    "What a view's picture shows of the other agent beyond the view's `AGENT` cell: its facing and its floor."
+    seen = (partner >= 0) & visible
+    code = torch.where(seen, partner + 4 * (terrain == GOAL), -1)
+    return code.flatten(-2).amax(-1)   # two agents: at most one other agent in a view
+
+_BANKS = {}
+def _banks(tile_size, device, strips):
+    "Tile rows (and, when `strips`, the strip bank) of `tile_size` on `device`, made once per process."
+    key = (tile_size, str(device), strips)
+    if key not in _BANKS:
+        _BANKS[key] = tile_rows(tile_size, device), strip_bank(tile_size).to(device) if strips else None
+    return _BANKS[key]
+
+def _check_per_view(name, x, lead):
+    if not isinstance(x, torch.Tensor) or x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+        got = x.dtype if isinstance(x, torch.Tensor) else type(x).__name__
+        raise TypeError(f'{name}: expected an integer tensor, got {got}')
+    if tuple(x.shape) != lead: raise ValueError(f'{name}: expected shape {lead} (one per view), got {tuple(x.shape)}')
+
+def render_views(view: torch.Tensor,          # (..., 7, 7) integer views: EMPTY..AGENT, UNSEEN
+                 direction: torch.Tensor,     # (...) each viewer's facing 0..3
+                 partner_tile: torch.Tensor,  # (...) from `partner_tiles`
+                 view_mode: str = 'centered', # the views' mode
+                 tile_size: int = 8,          # t, pixels per tile side
+                ) -> torch.Tensor:            # (..., 7t, 7t, 3) uint8 on the views' device
+    "RGB views drawn from integer views, pixel for pixel as `GridWorld` draws them from the full state."
+    if view_mode not in VIEW_MODES: raise ValueError(f'view_mode: expected one of {VIEW_MODES}, got {view_mode!r}')
+    if not isinstance(tile_size, int) or tile_size < 1:
+        raise ValueError(f'tile_size: expected an int >= 1, got {tile_size!r}')
+    if not isinstance(view, torch.Tensor) or view.ndim < 2 or tuple(view.shape[-2:]) != (VIEW_SIZE, VIEW_SIZE):
+        raise ValueError(f'view: expected a tensor of shape (..., {VIEW_SIZE}, {VIEW_SIZE}), '
+                         f'got {tuple(view.shape) if isinstance(view, torch.Tensor) else type(view).__name__}')
+    lead = tuple(view.shape[:-2])
+    _check_per_view('direction', direction, lead)
+    _check_per_view('partner_tile', partner_tile, lead)
+    view, direction = view.long(), direction.long()
+    tile = partner_tile.long()[..., None, None]                                        # (..., 1, 1)
+    other, hidden = view == AGENT, view == UNSEEN
+    background = torch.where(other, GOAL * (tile >= 4), view).masked_fill(hidden, EMPTY)
+    facing = tile % 4 if view_mode == 'centered' else (tile - direction[..., None, None] + 3) % 4
+    overlay = torch.where(other, 5 + facing, 0)
+    r, c = self_cell(view_mode)
+    overlay[..., r, c] = 1 + direction if view_mode == 'centered' else 1 + 3           # the viewer's own triangle
+    rows, strips = _banks(tile_size, view.device, view_mode == 'centered' and tile_size <= 8)
+    if exists(strips): return render_strips(strips, rows, tile_size, background, overlay)
+    return render_tiles(rows, tile_size, background, overlay, ~hidden)
