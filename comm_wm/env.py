@@ -13,7 +13,7 @@ from .core import EMPTY, WALL, ITEM, GOAL, NUM_OBJECT_TYPES, exists, default, ch
 from .config import ConfigBase, check_int_in, check_one_of
 from .messages import view_to_message, wire_length, to_wire
 from .render import (VIEW_MODES, DIR_TO_VEC, PAD, view_offsets, gather_views, integer_views, view_tiles,
-                            tile_rows, tile_bank, render_tiles, strip_bank, render_strips)
+                            partner_tiles, tile_rows, tile_bank, render_tiles, strip_bank, render_strips)
 from .layouts import UNREACHABLE, WorldState, bfs_distance, generate_layouts, pingpong
 
 # %% auto #0
@@ -102,7 +102,7 @@ class GridWorld:
 # %% ../nbs/14_env.ipynb #da78e299
 @patch
 def observe(self: GridWorld, state: WorldState | None = None, # a state of this env's worlds (default: the current one)
-           ) -> dict:                                          # rgb, view, message, wire, position, direction
+           ) -> dict:                                          # rgb, view, message, wire, position, ...
     "The observation of every agent of `state`."
     st = default(state, self.state)
     cfg, mode = self.cfg, self.cfg.view_mode
@@ -112,6 +112,7 @@ def observe(self: GridWorld, state: WorldState | None = None, # a state of this 
     obs = dict(view=view, message=message, position=st.position.clone(), direction=st.direction.clone())
     position, direction = st.position if cfg.send_position else None, st.direction if mode == 'minigrid' else None
     obs['wire'] = to_wire(view, position, direction)
+    obs['partner_tile'] = partner_tiles(terrain, partner, visible)   # what the picture adds to the view
     if cfg.rgb: obs['rgb'] = self._draw_views(terrain, partner, visible, st.direction)
     return obs
 
