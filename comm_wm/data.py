@@ -13,13 +13,14 @@ from tqdm.auto import tqdm
 from .core import UNSEEN, VIEW_SIZE
 from .config import atomic_write, FileError, MissingFileError
 from .messages import view_to_message
+from .render import VIEW_MODES, render_views
 from .env import EnvConfig, GridWorld
 
 # %% auto #0
-__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'BLOCK_FORMAT', 'WINDOW_KEYS', 'Trajectories',
-           'collect', 'save_trajectories', 'load_trajectories', 'read_torch_file', 'write_block', 'read_block',
-           'state_digest', 'source_digest', 'assign_blocks', 'WindowDataset', 'synthetic_trajectories',
-           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows']
+__all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'BLOCK_FORMAT', 'WINDOW_KEYS', 'RGB_SOURCES',
+           'Trajectories', 'collect', 'save_trajectories', 'load_trajectories', 'read_torch_file', 'write_block',
+           'read_block', 'state_digest', 'source_digest', 'assign_blocks', 'WindowDataset', 'synthetic_trajectories',
+           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows', 'draw_rgb']
 
 # %% ../nbs/16_data.ipynb #5eb12b51
 from .core import exists, default
@@ -168,8 +169,9 @@ def _collect_round(env, round_, n, seed, eps_table, gen, store_rgb):
     return Trajectories({k: v.cpu() for k, v in data.items()})
 
 def _obs_record(env, obs, store_rgb):
-    rec = dict(view=obs['view'].to(torch.int8), position=obs['position'], direction=obs['direction'],
-               distance=env.distances().float(), goal=env.state.goal.clone())
+    rec = dict(view=obs['view'].to(torch.int8), partner_tile=obs['partner_tile'].to(torch.int8),
+               position=obs['position'], direction=obs['direction'],
+               distance=env.distances().float(), goal=env.state.goal.clone())   # partner_tile: see `draw_rgb`
     if store_rgb: rec['rgb'] = obs['rgb']
     return rec
 
@@ -435,6 +437,7 @@ def synthetic_trajectories(num_episodes:int=8, max_steps:int=10, num_agents:int=
                 action=torch.randint(0, num_actions, (n, o - 1, a), generator=g),
                 distance=torch.randint(0, 30, (n, o, a), generator=g).float(),
                 valid=torch.arange(o).expand(n, o) <= torch.randint(o // 2, o, (n, 1), generator=g))
+    traj['partner_tile'] = torch.randint(-1, 8, (n, o, a), generator=g).to(torch.int8)   # drawn last
     if rgb: traj['rgb'] = repeat(view.to(torch.uint8) * 40, 'n o a h w -> n o a (h th) (w tw) c',
                                  th=tile_size, tw=tile_size, c=3).contiguous()
     return traj
@@ -479,3 +482,17 @@ def first_windows(traj:dict, # episode-major trajectories
     if not 1 <= window < steps: raise ValueError(f'window: expected 1..{steps - 1}, got {window}')
     episodes = torch.arange(traj['valid'].shape[0])[:max_windows]
     return gather_windows(traj, torch.stack([episodes, torch.zeros_like(episodes)], 1), window, keys)
+
+# %% ../nbs/16_data.ipynb #a224dfc3
+RGB_SOURCES = ('view', 'direction', 'partner_tile')   # what `draw_rgb` draws the RGB views from
+
+def draw_rgb(data:dict, # holds RGB_SOURCES: `view` (..., A, 7, 7), `direction` and `partner_tile` (..., A)
+             tile_size:int=8, # pixels per tile side (the env's `tile_size`)
+             view_mode:str='centered', # the env's `view_mode`
+            ) -> torch.Tensor: # (..., A, 7t, 7t, 3) uint8 on the views' device
+    "The RGB views of `data`'s integer views, drawn as `GridWorld` draws them (`render_views`)."
+    missing = [k for k in RGB_SOURCES if k not in data]
+    if missing:
+        raise ValueError(f'data: expected {RGB_SOURCES} to draw RGB views from, missing {missing} (trajectories '
+                         "collected before comm_wm stored 'partner_tile': collect them again)")
+    return render_views(data['view'], data['direction'], data['partner_tile'], view_mode, tile_size)
