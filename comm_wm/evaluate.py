@@ -13,6 +13,7 @@ import torch.distributed as dist
 from einops import rearrange, repeat
 from tqdm.auto import tqdm
 
+from .core import exists, default
 from .env import EnvConfig, GridWorld
 from .data import assign_blocks, read_block, source_digest, state_digest, write_block
 from .messages import GridMessage, MessageKind, partner_of
@@ -24,10 +25,6 @@ __all__ = ['EVAL_SEED_OFFSET', 'METHODS', 'BLOCK_COST', 'block_cost', 'CSV_FIELD
            'OraclePolicy', 'TrueSimCEM', 'PlannerPolicy', 'run_episodes', 'make_policy', 'block_fingerprint',
            'evaluate', 'one_step_breakdown', 'markdown_table', 'plot_success', 'plot_message_accuracy', 'plot_episode',
            'write_report', 'render_episode']
-
-# %% ../nbs/25_evaluate.ipynb #1a79be30
-from .core import exists, default
-
 
 # %% ../nbs/25_evaluate.ipynb #7096e1d3
 # evaluation seed s plays layouts of env seed EVAL_SEED_OFFSET + s
@@ -284,8 +281,7 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
     methods = list(methods)
     for m in methods:
         if m not in METHODS: raise ValueError(f'methods: each must be one of {METHODS}, got {m!r}')
-    if isinstance(seeds, int): seeds = list(range(seeds))
-    seeds, device = list(seeds), torch.device(device)
+    seeds, device = list(range(seeds) if isinstance(seeds, int) else seeds), torch.device(device)
     if exists(model) and any(m in MODES for m in methods): model.to(device)
     if isinstance(getattr(bc_policy, 'model', None), torch.nn.Module) and 'bc' in methods: bc_policy.model.to(device)
     rank, world, group = _ranks()
@@ -384,20 +380,25 @@ def _flat(row):
     r = dict(row, ci95_low=row['ci95'][0], ci95_high=row['ci95'][1])
     og = row.get('on_goal_rate', [float('nan')] * 2)
     r.update(on_goal_agent0=og[0], on_goal_agent1=og[1])
-    return {k: r.get(k, '') for k in CSV_FIELDS}
+    return dict(r, **{f"success_train_seed{s['train_seed']}": s['success_rate'] for s in row.get('per_seed') or []})
+
+def _seeded(rows): return any('train_seeds' in r for r in rows)   # rows over seeds (`comm_wm.results.seed_rows`)
+def _per_seed(row): return ' / '.join(f"{100 * s['success_rate']:.1f}%" for s in row.get('per_seed') or []) or '-'
 
 def markdown_table(rows: list[dict]) -> str:
-    "The rows as a Markdown table (success with its 95% CI, steps, SPL, bits, ms, on-goal per agent)."
+    "The rows as a Markdown table (success with its 95% CI, steps, SPL, bits, ms, on-goal; per training seed)."
+    seeded = _seeded(rows)
     head = ('| task | method | success | 95% CI | mean steps | SPL | bits / episode | ms / decision '
-            '| on goal (agent 0 / 1) |')
-    lines = [head, '|' + ' --- |' * 9]
+            '| on goal (agent 0 / 1) |' + ' success per training seed |' * seeded)
+    lines = [head, '|' + ' --- |' * (9 + seeded)]
     for r in rows:
         og = r.get('on_goal_rate', [float('nan')] * 2)
         lines.append(f"| {r['task']} | {r['method']} | {100 * r['success_rate']:.1f}% "
                      f"| [{100 * r['ci95'][0]:.1f}, {100 * r['ci95'][1]:.1f}] "
                      f"| {r['mean_steps']:.1f} | {r['spl']:.2f} | {r['bits_per_episode']:.0f} "
                      f"| {r['ms_per_decision']:.2f} "
-                     f"| {100 * og[0]:.0f}% / {100 * og[1]:.0f}% |")
+                     f"| {100 * og[0]:.0f}% / {100 * og[1]:.0f}% |"
+                     + (f" {_per_seed(r)} |" if seeded else ''))
     return '\n'.join(lines)
 
 # %% ../nbs/25_evaluate.ipynb #f17d92b5
@@ -419,7 +420,7 @@ def plot_success(rows: list[dict], ax=None):
     ax.set_ylabel('success (%)')
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8)
-    ax.set_title('success with 95% Wilson intervals')
+    ax.set_title(f"success with 95% {'bootstrap intervals over seeds' if _seeded(rows) else 'Wilson intervals'}")
     return ax
 
 def plot_message_accuracy(rows: list[dict], ax=None):
@@ -477,8 +478,9 @@ def write_report(rows: list[dict], # rows of `evaluate` (any number of tasks)
     out = dict(json=run_dir / 'results.json', csv=run_dir / 'results.csv', md=run_dir / 'results.md',
                success=run_dir / 'success.png', accuracy=run_dir / 'message_accuracy.png')
     out['json'].write_text(json.dumps(rows, indent=1))
+    per_seed = list(dict.fromkeys(k for r in rows for k in _flat(r) if k.startswith('success_train_seed')))
     with open(out['csv'], 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        w = csv.DictWriter(f, fieldnames=list(CSV_FIELDS) + per_seed, restval='', extrasaction='ignore')
         w.writeheader()
         w.writerows(_flat(r) for r in rows)
     md = markdown_table(rows) + '\n'

@@ -7,16 +7,18 @@ from __future__ import annotations
 import difflib, itertools, json, os, re
 from pathlib import Path
 
+import numpy as np
 import yaml
 
-from .evaluate import plot_success, plot_message_accuracy
+from .evaluate import plot_success, plot_message_accuracy, wilson_ci
 
 # %% auto #0
-__all__ = ['ROW_KEYS', 'COLUMNS', 'DEFAULT_COLUMNS', 'DEFAULT_PAIRS', 'DIAGNOSTIC_KEYS', 'BLIND_SOURCES', 'GENERATORS',
-           'BLOCK_END', 'load_json', 'load_config', 'results_file', 'select_rows', 'load_rows', 'markdown',
-           'results_table', 'headline_table', 'compare', 'comparison_list', 'task_folders', 'setup_table',
-           'load_diagnostics', 'diagnostics_table', 'timing_table', 'success_figure', 'message_accuracy_figure',
-           'diagnostics_figure', 'project_root', 'generated', 'check_generated', 'load_bench']
+__all__ = ['ROW_KEYS', 'COLUMNS', 'DEFAULT_COLUMNS', 'DEFAULT_PAIRS', 'SEED_INTERVAL', 'DIAGNOSTIC_KEYS', 'BLIND_SOURCES',
+           'GENERATORS', 'BLOCK_END', 'load_json', 'load_config', 'results_file', 'select_rows', 'load_rows',
+           'markdown', 'results_table', 'headline_table', 'compare', 'comparison_list', 'seed_interval', 'seed_rows',
+           'task_folders', 'setup_table', 'load_diagnostics', 'diagnostics_table', 'timing_table', 'success_figure',
+           'message_accuracy_figure', 'diagnostics_figure', 'project_root', 'generated', 'check_generated',
+           'load_bench']
 
 # %% ../nbs/27_results.ipynb #77e7ae8a
 def _as_paths(paths, name: str = 'run_dirs') -> list[Path]:
@@ -112,9 +114,11 @@ COLUMNS = dict(  # column name -> (header, how one row prints)
     episodes=('episodes', lambda r: f"{r['episodes']}"),
     seeds=('seeds', lambda r: f"{r['seeds']}"),
     collisions=('collisions / episode', lambda r: f"{r['collisions_per_episode']:.2f}"),
+    per_seed=('success per training seed',
+              lambda r: ' / '.join(f"{100 * s['success_rate']:.1f}%" for s in r.get('per_seed') or []) or '-'),
 )
 DEFAULT_COLUMNS = ('task', 'method', 'success', 'ci95', 'mean_steps', 'spl', 'bits_per_episode', 'ms_per_decision',
-                   'on_goal')  # the columns of `comm_wm.evaluate.markdown_table`
+                   'on_goal')  # the columns of `comm_wm.evaluate.markdown_table` (and `per_seed` over seeds)
 
 def markdown(header: list[str], # column headers
              body: list[list[str]], # one list of cells per row
@@ -127,13 +131,14 @@ def markdown(header: list[str], # column headers
 
 def results_table(run_dirs, # a run folder or a list of them
                   methods=None, tasks=None, # as in `select_rows`
-                  columns=DEFAULT_COLUMNS, # names of `COLUMNS`
+                  columns=None, # names of `COLUMNS` (None: `DEFAULT_COLUMNS`; rows over training seeds: `per_seed` too)
                  ) -> str:
     "The result rows of `run_dirs` as a Markdown table, one row per task and method."
-    columns = _names(columns, 'columns')
+    rows = load_rows(run_dirs, methods, tasks)
+    seeded = any('train_seeds' in r for r in rows)
+    columns = _names(columns, 'columns') or list(DEFAULT_COLUMNS) + ['per_seed'] * seeded
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown: raise ValueError(f'columns: unknown {unknown}; expected names of {list(COLUMNS)}')
-    rows = load_rows(run_dirs, methods, tasks)
     return markdown([COLUMNS[c][0] for c in columns], [[COLUMNS[c][1](r) for c in columns] for r in rows])
 
 # %% ../nbs/27_results.ipynb #d17dcb78
@@ -184,6 +189,83 @@ def comparison_list(run_dirs, # a run folder or a list of them
                         f"({'intervals apart' if c['apart'] else 'intervals overlap'})")
         items.append(f'- `{task}`: ' + '; '.join(said))
     return '\n'.join(items)
+
+# %% ../nbs/27_results.ipynb #c259f470
+SEED_INTERVAL = ('percentile bootstrap, 10000 resamples, RNG seed 0: training seeds with replacement, then the '
+                 'episodes within each (training seed, evaluation seed)')   # the `ci95_estimator` of rows over seeds
+
+def seed_interval(strata, # per training seed, per evaluation seed: (successes, episodes)
+                  level: float = 0.95, # coverage of the interval
+                  resamples: int = 10_000, # bootstrap resamples
+                  seed: int = 0, # the RNG seed (fixed: the same interval every time)
+                 ) -> tuple[float, float]:
+    "Bootstrap interval of the success rate over training seeds, then episodes within each stratum (see above)."
+    counts = np.asarray(strata, dtype=float)
+    if counts.ndim != 3 or counts.shape[-1] != 2 or 0 in counts.shape[:2]:
+        raise ValueError(f'strata: expected (successes, episodes) per training seed and evaluation seed, '
+                         f'shape (seeds, eval seeds, 2), got shape {counts.shape}')
+    k, n = counts[..., 0], counts[..., 1]
+    if (n < 1).any() or (k < 0).any() or (k > n).any() or (k != k.round()).any() or (n != n.round()).any():
+        raise ValueError(f'strata: expected whole successes in 0..episodes and episodes >= 1, got {counts.tolist()}')
+    if not 0 < level < 1: raise ValueError(f'level: expected a value in (0, 1), got {level}')
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(k), (resamples, len(k)))                  # (R, T) the training seeds drawn
+    successes = rng.binomial(n[picks].astype(np.int64), k[picks] / n[picks])   # (R, T, S) episodes redrawn
+    rates = successes.sum((1, 2)) / n[picks].sum((1, 2))
+    lo, hi = np.quantile(rates, [(1 - level) / 2, (1 + level) / 2])
+    p = k.sum() / n.sum()
+    return float(min(lo, p)), float(max(hi, p))   # the interval holds the estimate
+
+# %% ../nbs/27_results.ipynb #5756081e
+def _weighted(rows, key, weights):
+    return sum(r[key] * w for r, w in zip(rows, weights)) / sum(weights)
+
+def _combine(group: list[dict]) -> dict:
+    "The row over training seeds of one (task, method)'s rows, one per (training seed, evaluation seed)."
+    first, n = group[0], [r['episodes'] for r in group]
+    k = [round(r['success_rate'] * r['episodes']) for r in group]
+    by_seed = {}
+    for r, ki, ni in zip(group, k, n): by_seed.setdefault(r['train_seed'], {})[r['eval_seed']] = (ki, ni)
+    eval_seeds = [sorted(s) for s in by_seed.values()]
+    if any(s != eval_seeds[0] for s in eval_seeds):
+        raise ValueError(f"rows: task {first['task']!r}, method {first['method']!r}: the training seeds were played "
+                         f'on other evaluation seeds ({dict(zip(by_seed, eval_seeds))})')
+    per_seed = [dict(train_seed=t, success_rate=sum(a for a, _ in s.values()) / sum(b for _, b in s.values()),
+                     ci95=list(wilson_ci(sum(a for a, _ in s.values()), sum(b for _, b in s.values()))),
+                     episodes=sum(b for _, b in s.values())) for t, s in by_seed.items() if t is not None]
+    steps = [r for r, ki in zip(group, k) if ki]
+    longest = max(len(r['message_accuracy']) for r in group)
+    accuracy = [float(np.mean([r['message_accuracy'][i] for r in group if len(r['message_accuracy']) > i]))
+                for i in range(longest)]
+    return dict(method=first['method'], task=first['task'], success_rate=sum(k) / sum(n),
+                ci95=list(seed_interval([[s[e] for e in eval_seeds[0]] for s in by_seed.values()])),
+                episodes=sum(n), seeds=len(eval_seeds[0]),
+                mean_steps=_weighted(steps, 'mean_steps', [ki for ki in k if ki]) if steps else float('nan'),
+                spl=_weighted(group, 'spl', n), bits_per_episode=_weighted(group, 'bits_per_episode', n),
+                ms_per_decision=float(np.mean([r['ms_per_decision'] for r in group])),
+                collisions_per_episode=_weighted(group, 'collisions_per_episode', n),
+                on_goal_rate=[sum(r['on_goal_rate'][i] * ni for r, ni in zip(group, n)) / sum(n) for i in range(2)],
+                message_accuracy=[round(x, 4) for x in accuracy], train_seeds=[p['train_seed'] for p in per_seed],
+                per_seed=per_seed, strata=[dict(train_seed=t, eval_seed=e, successes=ki, episodes=ni)
+                                           for t, s in by_seed.items() for e, (ki, ni) in sorted(s.items())],
+                ci95_estimator=SEED_INTERVAL)
+
+def seed_rows(rows: list[dict], # rows of `evaluate`, one evaluation seed each, with `train_seed` and `eval_seed`
+              methods=None, tasks=None, # as in `select_rows`
+             ) -> list[dict]: # one row per task and method, over training seeds and episodes
+    "Rows over training seeds: each (task, method)'s success with its `seed_interval`, per seed, per stratum."
+    groups = {}
+    for i, r in enumerate(rows):
+        missing = [key for key in ROW_KEYS + ('train_seed', 'eval_seed') if key not in r]
+        if missing: raise ValueError(f'rows: row {i} lacks {missing}')
+        if r['seeds'] != 1: raise ValueError(f"rows: row {i} holds {r['seeds']} evaluation seeds, expected 1")
+        stratum = (r['train_seed'], r['eval_seed'])
+        group = groups.setdefault((r['task'], r['method']), {})
+        if stratum in group:
+            raise ValueError(f"rows: task {r['task']!r}, method {r['method']!r}, training seed {stratum[0]}, "
+                             f'evaluation seed {stratum[1]} comes twice')
+        group[stratum] = r
+    return select_rows([_combine(list(g.values())) for g in groups.values()], methods, tasks)
 
 # %% ../nbs/27_results.ipynb #c66e413f
 def task_folders(run_dir) -> dict[str, Path]:
