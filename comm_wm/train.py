@@ -26,7 +26,7 @@ from .checkpoints import save_model, save_checkpoint, restore_checkpoint
 from .metrics import MetricsLog, plot_losses
 from .diagnostics import diagnose, save_diagnostics
 from .data import (collect, save_trajectories, load_trajectories, MANIFEST, synthetic_trajectories, POLICIES,
-                          window_index, gather_windows)
+                          window_index, gather_windows, RGB_SOURCES, draw_rgb)
 
 # %% ../nbs/23_train.ipynb #934f4f81
 @dataclass
@@ -154,27 +154,31 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
                                       seed=cfg.train.seed if train_split else cfg.data.eval_seed,
                                       rgb=cfg.model.input == 'rgb')
     keys = ('view', 'position', 'direction', 'action', 'distance', 'valid')
-    keys += ('rgb',) if cfg.model.input == 'rgb' else ()
+    keys += ('partner_tile', 'rgb') if cfg.model.input == 'rgb' else ()   # rgb: only in caches of older comm_wm
     path = Path(cfg.run_dir) / 'data' / split
     distributed = collective and dist.is_available() and dist.is_initialized()
     if not (cfg.data.cache and (path / MANIFEST).exists()) and rank == 0:
         seed = cfg.env.seed if train_split else cfg.data.eval_seed
         n = cfg.data.num_episodes if train_split else cfg.data.eval_episodes
         traj = collect(cfg.env, n, policy=cfg.data.policy, epsilons=tuple(cfg.data.epsilons), seed=seed,
-                       progress=progress, store_rgb=cfg.model.input == 'rgb',
+                       progress=progress, store_rgb=False,   # pictures are drawn from the views, batch by batch
                        device=resolve_device(cfg.device, rank))   # the worlds step there; the data: CPU
         if cfg.data.cache: save_trajectories(traj, path)
         if not distributed: return _plain(traj, keys)
     if distributed: dist.barrier()
     traj = load_trajectories(path)
-    check_cached(traj.meta, len(traj), 'rgb' in traj, cfg, split, path)
+    check_cached(traj.meta, len(traj), _has_pixels(traj.keys()), cfg, split, path)
     return _plain(traj, keys)
+
+def _has_pixels(keys) -> bool:
+    "Whether trajectories with these keys hold RGB views, or what `draw_rgb` draws them from."
+    return 'rgb' in keys or all(k in keys for k in RGB_SOURCES)
 
 _SET_BY_COLLECT = ('autoreset', 'seed', 'rgb')   # env fields collect sets itself (seed: recorded apart)
 
 def check_cached(meta:dict, # the `meta` of trajectories cached in a run's data folder (what collect recorded)
                  num_episodes:int, # how many episodes they hold
-                 has_rgb:bool, # whether they hold RGB views
+                 has_rgb:bool, # whether they hold RGB views, or what draws them (`comm_wm.data.RGB_SOURCES`)
                  cfg:ExperimentConfig, split:str, path):
     "Raise a `FileError` naming the keys that differ when cached trajectories were collected with other settings."
     train_split, meta = split == 'train', dict(meta or {})
@@ -188,7 +192,9 @@ def check_cached(meta:dict, # the `meta` of trajectories cached in a run's data 
               'data.num_episodes' if train_split else 'data.eval_episodes':
                   (cfg.data.num_episodes if train_split else cfg.data.eval_episodes, num_episodes)}
     diff += [k for k, (now, then) in wanted.items() if now != then]
-    if cfg.model.input == 'rgb' and not has_rgb: diff.append("model.input ('rgb': these hold no RGB views)")
+    if cfg.model.input == 'rgb' and not has_rgb:
+        diff.append("model.input ('rgb': these hold no RGB views, nor the partner_tile to draw them from: "
+                    "collected by an older comm_wm for a model that reads views)")
     if diff:
         raise FileError(path, f"holds trajectories collected with other settings than this run's "
                         f"(differ: {', '.join(diff)})", 'delete the folder to collect again, or set another run_dir')
@@ -201,7 +207,7 @@ def _check_caches(cfg:ExperimentConfig, splits):
         try: m = json.loads((path / MANIFEST).read_text())
         except (ValueError, UnicodeDecodeError): continue
         if isinstance(m, dict) and isinstance(m.get('keys'), dict):
-            check_cached(m.get('meta'), m.get('num_episodes'), 'rgb' in m['keys'], cfg, split, path)
+            check_cached(m.get('meta'), m.get('num_episodes'), _has_pixels(m['keys']), cfg, split, path)
 
 # %% ../nbs/23_train.ipynb #461bc851
 def _close(fig):
@@ -271,14 +277,31 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
             cfg.save(run / 'config.yaml')
         return _train_locked(cfg, traj, callback, diagnostics, rank, world)
 
+def _drawn(batch, env):
+    "A batch of windows with its RGB views drawn on its device: the keys and tensors of a batch of stored pictures."
+    out = dict(rgb=draw_rgb(batch, env.tile_size, env.view_mode))
+    out.update((k, v) for k, v in batch.items() if k not in ('direction', 'partner_tile'))
+    return out
+
+def _first_drawn(traj, window, env):
+    "The first window + 1 steps of every episode (the windows `diagnose` reads) with their RGB views drawn."
+    T = traj['action'].shape[1]
+    def cut(v): return v[:, :window + 1] if v.shape[1] == T + 1 else v[:, :window] if v.shape[1] == T else v
+    first = {k: cut(v) if v.ndim >= 2 else v for k, v in traj.items()}
+    first['rgb'] = draw_rgb(first, env.tile_size, env.view_mode)
+    return first
+
 def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     "The body of `train`, once the run folder is this process's."
     run, device, tc = Path(cfg.run_dir), _run_device(cfg, rank), cfg.train
     # the data: every window of the training trajectories, and how their views become messages
     traj = traj if exists(traj) else load_or_collect(cfg, 'train', rank, tc.progress and rank == 0)
+    draw = cfg.model.input == 'rgb' and 'rgb' not in traj   # the pictures drawn from the views, batch by batch
     keys = tuple(k for k in ('rgb', 'view', 'position', 'distance') if k in traj)
-    if cfg.model.input not in traj:
-        raise ValueError(f'traj: the model reads {cfg.model.input!r}, which the trajectories lack')
+    keys += ('direction', 'partner_tile') if draw else ()
+    if not (cfg.model.input in traj or (draw and _has_pixels(traj.keys()))):
+        nor = f" (nor {RGB_SOURCES} to draw it from)" if draw else ''
+        raise ValueError(f'traj: the model reads {cfg.model.input!r}, which the trajectories lack{nor}')
     index = window_index(traj['valid'], tc.window)
     if len(index) < tc.batch_size:   # the config's bound assumes full episodes; finished ones hold fewer windows
         raise ConfigError(f'train.batch_size: expected <= {len(index)} (the windows of train.window steps in the '
@@ -304,6 +327,7 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
             # this rank's share of the step's windows, the step's learning rate and message-dropout generator
             ids = batch_indices(len(index), tc.batch_size, step, tc.seed, rank, world)
             batch = {k: v.to(device) for k, v in gather_windows(traj, index[ids], tc.window, keys).items()}
+            if draw: batch = _drawn(batch, cfg.env)
             for g in opt.param_groups: g['lr'] = lr_at(step, tc)
             gen = torch.Generator().manual_seed(tc.seed * 1_000_003 + step * 1009 + rank)
             # one AdamW step on the sum of the loss terms, gradients clipped
@@ -346,6 +370,7 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
         if len(log.rows) > 1: _close(plot_losses(run))
         if diagnostics:
             held_out = load_or_collect(cfg, 'eval', 0, tc.progress, collective=False)
+            if cfg.model.input == 'rgb' and 'rgb' not in held_out: held_out = _first_drawn(held_out, tc.window, cfg.env)
             _close(save_diagnostics(diagnose(model, held_out, window=tc.window, message_kind=message_kind), run))
     if world > 1: dist.barrier()
     return model, run
