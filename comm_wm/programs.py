@@ -448,6 +448,7 @@ class ProgramMessage(MessageKind):
         self.max_len, self.send_position = check_int('max_len', max_len, 0), bool(send_position)
         self.beam_width, self.topk = check_int('beam_width', beam_width), check_int('topk', topk)
         self.grid_size = encoder.grid_size
+        self.position_bits = 2 * math.ceil(math.log2(self.grid_size)) if self.send_position else 0   # as the grid's
 
     def encoder_inputs(self, obs):
         raise NotImplementedError('ProgramMessage: a program is heard through its own encoder; use encode(model, obs)')
@@ -502,11 +503,13 @@ class ProgramMessage(MessageKind):
                     position=rows[:, SLOTS * self.max_len:] if self.send_position else None)
 
     @property
-    def wire_length(self): return SLOTS * self.max_len + 2 * self.send_position
+    def wire_length(self):
+        "Integers on the wire: SLOTS per statement, then the position."
+        return SLOTS * self.max_len + 2 * self.send_position
     @property
-    def position_bits(self) -> int: return 2 * math.ceil(math.log2(self.grid_size)) if self.send_position else 0
-    @property
-    def bits(self): return self.max_len * (PRIM_BITS + MAX_PARAMS * PARAM_BITS) + self.position_bits
+    def bits(self):
+        "Bits of one message on the fixed-width wire: 10 per statement, and the position."
+        return self.max_len * (PRIM_BITS + MAX_PARAMS * PARAM_BITS) + self.position_bits
     @property
     def min_bits(self) -> int:
         "Bits of the fixed-length code that numbers every program of at most max_len statements (and the position)."
