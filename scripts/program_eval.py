@@ -125,6 +125,9 @@ def main():
     for k, v in metrics.items(): print(k, {n: round(x, 4) if isinstance(x, float) else x for n, x in v.items()})
 
     rows = []
+    meta = dict(command=' '.join(['python', 'scripts/program_eval.py', *sys.argv[1:]]), run=str(a.run),
+                training=training, episodes=a.episodes, seeds=a.seeds, views=a.views, heldout=a.heldout, lr=a.lr,
+                batch_size=a.batch_size, finished=False)
     if not a.skip_play:
         planner = PipelineConfig.parse_from_file(resolve_config(a.configs)).evaluation.planner
         kinds = {f'{d} L={L}': (ProgramMessage(encoder, L, send_position=send_position) if d == 'describe' else
@@ -132,6 +135,8 @@ def main():
                  for d in a.decodings for L in a.lengths}
         t3 = time.time()
         if a.grid: rows += evaluate(model, env_cfg, a.grid, a.episodes, a.seeds, planner, progress=False)
+        for r in rows: print(f"grid {r['method']}: success {100 * r['success_rate']:.1f}%, "
+                             f"{r['bits_per_episode']:.0f} bits / episode", flush=True)
         for name, kind in kinds.items():
             row = program_rows(model, env_cfg, {name: kind}, a.episodes, a.seeds, planner)[0]
             row['decoding'] = name.split()[0]          # describe / teacher / gumbel (the kind's: describe / beam)
@@ -139,16 +144,16 @@ def main():
             print(f"{name}: success {100 * row['success_rate']:.1f}% [{100 * row['ci95'][0]:.1f}, "
                   f"{100 * row['ci95'][1]:.1f}], {row['bits_per_episode']:.0f} bits / episode "
                   f"({row['program_bits_per_episode']:.0f} variable-length)", flush=True)
-        training['play_seconds'] = round(time.time() - t3, 1)
-    meta = dict(command=' '.join(['python', 'scripts/program_eval.py', *sys.argv[1:]]), run=str(a.run),
-                wall_seconds=round(time.time() - start, 1), training=training, episodes=a.episodes, seeds=a.seeds,
-                views=a.views, heldout=a.heldout, lr=a.lr, batch_size=a.batch_size)
-    if rows or a.skip_play:
-        paths = write_program_report(rows, metrics, a.out, meta) if rows else None
-        if rows: print(program_table(rows))
-        if paths is None:
-            Path(a.out).mkdir(parents=True, exist_ok=True)
-            (Path(a.out) / 'metrics.json').write_text(json.dumps(dict(metrics=metrics, meta=meta), indent=1))
+            meta.update(play_seconds=round(time.time() - t3, 1), wall_seconds=round(time.time() - start, 1))
+            write_program_report(rows, metrics, a.out, meta)     # after every row: an interrupted run keeps its rows
+        meta['play_seconds'] = round(time.time() - t3, 1)
+    meta.update(wall_seconds=round(time.time() - start, 1), finished=True)
+    if rows:
+        write_program_report(rows, metrics, a.out, meta)
+        print(program_table(rows))
+    else:
+        Path(a.out).mkdir(parents=True, exist_ok=True)
+        (Path(a.out) / 'metrics.json').write_text(json.dumps(dict(metrics=metrics, meta=meta), indent=1))
     print(f"wall time {meta['wall_seconds']:.0f} s", flush=True)
 
 
