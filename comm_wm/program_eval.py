@@ -16,13 +16,14 @@ from .dsl import Program, evaluate_program, describe
 from .env import EnvConfig, GridWorld
 from .messages import GridMessage
 from .planner import PlannerConfig, bits_per_episode
-from .evaluate import PlannerPolicy, run_episodes, eval_env, wilson_ci
+from .evaluate import PlannerPolicy, run_episodes, eval_env, wilson_ci, plot_episode
 from .programs import (ProgramMessage, ProgramDecoder, ProgramData, greedy_decode, beam_search,
                               slots_to_programs, program_bits, MAX_PROG_LEN)
 
 # %% auto #0
 __all__ = ['truth_rate', 'exact_match', 'edit_distance', 'spearman', 'topographic_similarity', 'decoder_metrics', 'program_rows',
-           'imagined_programs', 'program_table', 'plot_success_vs_bits', 'write_program_report', 'read_program_report']
+           'imagined_programs', 'imagined_episode', 'program_table', 'plot_success_vs_bits', 'write_program_report',
+           'read_program_report']
 
 # %% ../nbs/25a_program_eval.ipynb #1c2e23e7
 def truth_rate(programs, # N Programs
@@ -136,6 +137,25 @@ def imagined_programs(policy:PlannerPolicy, kind:ProgramMessage) -> list: # (B*2
     "The partner messages the policy's last plan used, decoded to programs by beam search."
     return slots_to_programs(kind.decode(policy.partner_message.float()))
 
+# %% ../nbs/25a_program_eval.ipynb #1b0c2983
+@torch.no_grad()
+def imagined_episode(model, env_cfg:EnvConfig, kind:ProgramMessage, # the decoder of `kind` reads the latents
+                     planner_cfg:PlannerConfig|None=None, seed:int=0, device='cpu') -> dict:
+    "Frames of one episode and, per step, the partner program agent 0 plans with against the partner's real one."
+    cfg = dataclasses.replace(default(planner_cfg, PlannerConfig()), mode='imagined')
+    env, obs = eval_env(env_cfg, 1, seed, device)
+    policy = PlannerPolicy(model, env.num_actions, cfg, message_kind=kind)
+    policy.reset(obs, env)
+    frames, heard, real = [env.render(0)], [], []
+    for _ in range(env_cfg.max_steps):
+        actions = policy.act(obs, env)
+        heard.append(repr(imagined_programs(policy, kind)[0]))
+        real.append(repr(describe(obs['view'][0, 1].cpu(), max_len=kind.max_len).finish()))
+        obs = env.step(actions)[0]
+        frames.append(env.render(0))
+        if bool(env.finished[0]): break
+    return dict(frames=torch.stack(frames).cpu(), heard=heard, real=real, success=bool(env.finished[0]))
+
 # %% ../nbs/25a_program_eval.ipynb #c26bb90e
 def program_table(rows:list) -> str:
     "Markdown table: success (95% CI) and bits per episode of grid and program rows."
@@ -177,8 +197,9 @@ def write_program_report(rows:list, # program rows (and grid rows of `evaluate`)
                          metrics:dict, # decoder name -> `decoder_metrics`
                          out_dir, # folder, e.g. results/programs
                          meta:dict|None=None, # how the figures were made (command, wall time, sizes)
+                         episode:dict|None=None, # an `imagined_episode`: episode.png and episode.md
                         ) -> dict: # name -> path written
-    "Write rows.json, metrics.json, table.md and success_vs_bits.png."
+    "Write rows.json, metrics.json, table.md and success_vs_bits.png (and the episode)."
     from matplotlib.figure import Figure
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +212,14 @@ def write_program_report(rows:list, # program rows (and grid rows of `evaluate`)
     plot_success_vs_bits(rows, fig.add_subplot())
     fig.tight_layout()
     fig.savefig(out['plot'], dpi=120)
+    if exists(episode):
+        out.update(episode=out_dir / 'episode.png', episode_md=out_dir / 'episode.md')
+        plot_episode(episode['frames'], title='imagined planner hearing programs', fig=Figure()).savefig(
+            out['episode'], dpi=120, bbox_inches='tight')
+        lines = ['| t | agent 0 plans with (decoded) | the partner would say (describe) |', '| --- | --- | --- |']
+        cell = lambda p: p.replace('|', '\\|')                  # a program's separators inside a table cell
+        lines += [f'| {t} | {cell(h)} | {cell(r)} |' for t, (h, r) in enumerate(zip(episode['heard'], episode['real']))]
+        out['episode_md'].write_text('\n'.join(lines) + f"\n\nsuccess: {episode['success']}\n")
     return out
 
 def read_program_report(out_dir) -> tuple: # (rows, metrics, meta)

@@ -35,7 +35,7 @@ from comm_wm.cli import PipelineConfig, resolve_config
 from comm_wm.programs import (ProgramEncoder, ProgramDecoder, ProgramMessage, program_data, programs_to_slots,
                               slots_to_programs, train_teacher, train_gumbel, LAMBDA_Z, LAMBDA_R)
 from comm_wm.dsl import Program
-from comm_wm.program_eval import decoder_metrics, program_rows, write_program_report, program_table
+from comm_wm.program_eval import decoder_metrics, program_rows, write_program_report, program_table, imagined_episode
 
 
 def sample_views(traj, num, seed):
@@ -149,7 +149,9 @@ def main():
         meta['play_seconds'] = round(time.time() - t3, 1)
     meta.update(wall_seconds=round(time.time() - start, 1), finished=True)
     if rows:
-        write_program_report(rows, metrics, a.out, meta)
+        shown = [k for k in kinds if not k.startswith('describe')]
+        episode = imagined_episode(model, env_cfg, kinds[shown[-1]], planner) if shown else None
+        write_program_report(rows, metrics, a.out, meta, episode)
         print(program_table(rows))
     else:
         Path(a.out).mkdir(parents=True, exist_ok=True)
