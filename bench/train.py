@@ -16,11 +16,24 @@ share, wall time counts their time too, CPU time does not. The load average befo
 `--loss_steps N` also trains `--loss_seeds` seeds for N steps in fp32 and in bf16 and prints the final losses
 (means of the last 10 logged steps), to compare the difference between precisions with the spread between seeds.
 
-The last line: `train_speedup_vs_fp32_reference = X` (the fastest one-process, one-thread path over the reference,
-which also runs on one core; the line above it names the fastest path of all) and
+`--inputs` measures instead what the model reads, on episodes collected from the env (`--episodes`, the demo
+config's policy; the collection is not timed), one process, one thread, the demo config's train section:
+
+- `view`: `model.input=view`, the integer views;
+- `rgb, drawn`: `model.input=rgb`, the RGB views drawn from each batch's views (`comm_wm.data.draw_rgb`), the data
+  kept as integer views (how `comm_wm train` trains a model that reads pixels);
+- `rgb, stored`: `model.input=rgb` on pictures kept in the trajectories (`collect(store_rgb=True)`: the same
+  pixels; 9408 bytes a picture at tile size 8 against 50 for its view and partner tile), to tell the cost of
+  drawing from the cost of reading pixels.
+
+Its last line: `train_rgb_drawn_over_view = X; train_rgb_drawn_over_stored = Y` (windows/s ratios).
+
+The last line otherwise: `train_speedup_vs_fp32_reference = X` (the fastest one-process, one-thread path over the
+reference, which also runs on one core; the line above it names the fastest path of all) and
 `train_windows_per_s_2proc_over_1proc = Y` (2 processes, fast, over one process with the same options).
 
 usage: python bench/train.py [--steps 20] [--repeats 3] [--loss_steps 0]
+       python bench/train.py --inputs [--episodes 256]   (view against rgb drawn on the fly, and stored)
        python bench/train.py --repeats 0 --loss_steps 60   (the loss comparison alone)
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
@@ -35,26 +48,40 @@ PATHS = {  # name: (processes, train.* values)
     '2 processes, fast': (2, dict(keep_freed_memory=True, static_graph=True)),
 }
 ONE_PROCESS_FAST = ('keep_memory', 'bf16')   # the one-process paths X picks the fastest of (one thread, one core)
+INPUTS = {  # name: (model.input, pictures stored in the trajectories)   (--inputs)
+    'view': ('view', False),
+    'rgb, drawn': ('rgb', False),
+    'rgb, stored': ('rgb', True),
+}
 
 def worker(args):
     import torch.distributed as dist
     from omegaconf import OmegaConf
     from comm_wm.train import ExperimentConfig, train, maybe_init_distributed
     from comm_wm.metrics import read_metrics
+    from comm_wm.data import collect
     rank, world = maybe_init_distributed()
     sections = OmegaConf.to_container(OmegaConf.load(args.config))   # the config's model and train sections
     train_values = dict(sections.get('train', {}), steps=args.steps + args.warmup, batch_size=args.batch,
                         log_every=args.log_every, checkpoint_every=10**6, progress=False, tensorboard=False,
                         num_threads=1)
     train_values.update(json.loads(args.values))
+    model_values = dict(sections.get('model', {}), **json.loads(args.model_values))
+    episodes = args.collect or 256
     cfg = ExperimentConfig.parse_from_dict(dict(
-        env=dict(max_steps=40), model=sections.get('model', {}), run_dir=args.run_dir,
-        data=dict(num_episodes=256, eval_episodes=8, synthetic=True), train=train_values))
+        env=dict(max_steps=40), model=model_values, run_dir=args.run_dir,
+        data=dict(num_episodes=episodes, eval_episodes=8, synthetic=not args.collect), train=train_values))
+    traj = None
+    if args.collect:   # episodes of the env (not timed); pictures kept only with --store_rgb
+        data = sections.get('data', {})
+        traj = collect(cfg.env, episodes, policy=data.get('policy', 'noisy_oracle'),
+                       epsilons=tuple(data.get('epsilons', (1.0, 0.6, 0.3, 0.1))), seed=0, progress=False,
+                       store_rgb=args.store_rgb)
     marks = {}
     def cb(step, metrics):   # the clock runs from the end of the warm-up to the end of the last step
         if step == args.warmup - 1: marks['t0'], marks['cpu0'] = time.perf_counter(), time.process_time()
         if step == args.warmup + args.steps - 1: marks['t1'], marks['cpu1'] = time.perf_counter(), time.process_time()
-    train(cfg, callback=cb, diagnostics=False)   # (then it writes the run's files: not timed)
+    train(cfg, traj, callback=cb, diagnostics=False)   # (then it writes the run's files: not timed)
     wall, cpu = marks['t1'] - marks['t0'], marks['cpu1'] - marks['cpu0']
     if rank == 0:
         losses = read_metrics(args.run_dir)['loss'] if args.log_every < 10**6 else []
@@ -62,18 +89,41 @@ def worker(args):
                                           cpu_ms_per_step=cpu / args.steps * 1e3, losses=losses)), flush=True)
     if dist.is_initialized(): dist.destroy_process_group()
 
-def run(nproc, values, args, steps=None, warmup=None, log_every=10**6):
+def run(nproc, values, args, steps=None, warmup=None, log_every=10**6, model_values=None, collect=0, store_rgb=False):
     with tempfile.TemporaryDirectory() as d:
         launcher = ['-m', 'torch.distributed.run', '--nproc_per_node', str(nproc)] if nproc > 1 else []
         cmd = [sys.executable, *launcher, __file__, '--worker', '--run_dir', d, '--config', args.config,
                '--steps', str(steps or args.steps), '--warmup', str(warmup or args.warmup), '--batch', str(args.batch),
-               '--values', json.dumps(values), '--log_every', str(log_every)]
+               '--values', json.dumps(values), '--log_every', str(log_every),
+               '--model_values', json.dumps(model_values or {}), '--collect', str(collect)]
+        cmd += ['--store_rgb'] if store_rgb else []
         r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=600)
         if r.returncode: raise SystemExit(r.stderr[-3000:])
         line = [l for l in r.stdout.splitlines() if l.startswith('RESULT ')][-1]
         return json.loads(line[7:])
 
 def load() -> str: return ' '.join(f'{x:.2f}' for x in os.getloadavg())
+
+def inputs_check(args):
+    "Windows/s of a model reading views, RGB views drawn on the fly, and RGB views stored (--inputs)."
+    print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
+          f'{args.repeats} repeats, {args.episodes} collected episodes, one process, one thread')
+    results = {name: [] for name in INPUTS}
+    for _ in range(args.repeats):   # the paths in turn, so a change in the machine's load reaches all of them
+        for name, (model_input, stored) in INPUTS.items():
+            results[name].append(run(1, {}, args, model_values=dict(input=model_input), collect=args.episodes,
+                                     store_rgb=stored))
+    rate = {name: statistics.median(r['windows_per_s'] for r in rs) for name, rs in results.items()}
+    for name, rs in results.items():
+        cpu = statistics.median(r['cpu_ms_per_step'] for r in rs)
+        runs = ', '.join(f"{r['windows_per_s']:.1f}" for r in rs)
+        print(f'{name:12s} {rate[name]:7.1f} windows/s ({rate[name] / rate["view"]:.2f}x view; runs {runs}); '
+              f'CPU {cpu:.0f} ms/step')
+    print(f'load average after: {load()}')
+    print(f'rgb drawn on the fly over view: {rate["rgb, drawn"] / rate["view"]:.2f}x; '
+          f'over rgb stored: {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}x')
+    print(f'train_rgb_drawn_over_view = {rate["rgb, drawn"] / rate["view"]:.2f}; '
+          f'train_rgb_drawn_over_stored = {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}')
 
 def loss_check(args):
     "Final losses (mean of the last 10 logged steps) of `--loss_seeds` seeds in fp32 and in bf16."
@@ -103,9 +153,17 @@ if __name__ == '__main__':
     p.add_argument('--log_every', type=int, default=10**6)
     p.add_argument('--loss_steps', type=int, default=0)  # > 0: also compare fp32 and bf16 losses after this many steps
     p.add_argument('--loss_seeds', type=int, default=3)
+    p.add_argument('--inputs', action='store_true')     # view against rgb drawn on the fly (and rgb stored)
+    p.add_argument('--episodes', type=int, default=256)  # --inputs: episodes collected per run
+    p.add_argument('--model_values', default='{}')     # model.* values of a worker (JSON)
+    p.add_argument('--collect', type=int, default=0)     # a worker: train on this many collected episodes (0: none)
+    p.add_argument('--store_rgb', action='store_true')   # a worker: keep the pictures in the collected episodes
     args = p.parse_args()
     if args.worker:
         worker(args)
+        raise SystemExit
+    if args.inputs:
+        inputs_check(args)
         raise SystemExit
     if args.repeats < 1:   # the loss comparison alone
         if args.loss_steps: loss_check(args)
