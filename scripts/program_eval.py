@@ -18,7 +18,8 @@ positions) from the run's collected data (`<run>/data/train`; collected afresh w
 usage: python scripts/program_eval.py --run /work/runs/paper_hg --out results/programs [--configs paper]
            [--data RUN] [--views 20000] [--heldout 2000] [--teacher-steps 3000] [--gumbel-steps 2000] [--lr 1e-3]
            [--episodes 200] [--seeds 0 1 2] [--lengths 1 2 3 4 5] [--decodings describe teacher gumbel finetune]
-           [--grid none first imagined full] [--skip-play]
+           [--grid none first imagined full] [--rows grid:imagined describe:4 ...] [--acceptance describe:4 ...]
+           [--acceptance-seeds 0 1 2] [--skip-play]
 """
 import argparse, copy, dataclasses, json, sys, time
 from pathlib import Path
@@ -31,6 +32,7 @@ from comm_wm.checkpoints import load_checkpoint
 from comm_wm.train import ExperimentConfig
 from comm_wm.data import collect, load_trajectories
 from comm_wm.evaluate import evaluate
+from comm_wm.messages import GridMessage
 from comm_wm.cli import PipelineConfig, resolve_config
 from comm_wm.programs import (ProgramEncoder, ProgramDecoder, ProgramMessage, program_data, programs_to_slots,
                               slots_to_programs, train_teacher, train_gumbel, LAMBDA_Z, LAMBDA_R)
@@ -75,6 +77,11 @@ def main():
     ap.add_argument('--lengths', type=int, nargs='+', default=[1, 2, 3, 4, 5])
     ap.add_argument('--decodings', nargs='+', default=['describe', 'teacher', 'gumbel'])
     ap.add_argument('--grid', nargs='*', default=['none', 'first', 'imagined', 'full'])
+    ap.add_argument('--rows', nargs='*', default=None,
+                    help="rows in the order to play, e.g. grid:imagined describe:4 teacher:5 (default: --grid, then "
+                         "--decodings x --lengths)")
+    ap.add_argument('--acceptance', nargs='*', default=[], help='rows played with --acceptance-seeds')
+    ap.add_argument('--acceptance-seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--skip-play', action='store_true', help='train and measure only')
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -98,18 +105,21 @@ def main():
     log_b = train_gumbel(gumbel, encoder, data, a.gumbel_steps, a.batch_size, a.lr, a.tau)
     t2 = time.time()
     decoders = dict(teacher=teacher, gumbel=gumbel)
-    if 'finetune' in a.decodings:   # (a) then (b): the teacher-forced decoder trained on through Gumbel-softmax
+    if 'finetune' in set(a.decodings) | {r.split(':')[0] for r in a.rows or []}:   # (a) then (b): the teacher-forced decoder trained on through Gumbel-softmax
         decoders['finetune'] = copy.deepcopy(teacher)
         log_c = train_gumbel(decoders['finetune'], encoder, data, a.gumbel_steps, a.batch_size, a.lr, a.tau, seed=1)
-    tail = lambda log, k: sum(r[k] for r in log[-50:]) / max(1, len(log[-50:]))
-    training = dict(teacher=dict(steps=a.teacher_steps, seconds=round(t1 - t0, 1), z_first=log_a[0]['z'],
-                                 z_last50=tail(log_a, 'z'), nll_first=log_a[0]['nll'], nll_last50=tail(log_a, 'nll')),
-                    gumbel=dict(steps=a.gumbel_steps, seconds=round(t2 - t1, 1), z_first=log_b[0]['z'],
-                                z_last50=tail(log_b, 'z'), r_first=log_b[0]['r'], r_last50=tail(log_b, 'r'),
+    tail = lambda log, k: sum(r[k] for r in log[-50:]) / len(log[-50:]) if log else float('nan')
+    first = lambda log, k: log[0][k] if log else float('nan')
+    training = dict(teacher=dict(steps=a.teacher_steps, seconds=round(t1 - t0, 1), z_first=first(log_a, 'z'),
+                                 z_last50=tail(log_a, 'z'), nll_first=first(log_a, 'nll'),
+                                 nll_last50=tail(log_a, 'nll')),
+                    gumbel=dict(steps=a.gumbel_steps, seconds=round(t2 - t1, 1), z_first=first(log_b, 'z'),
+                                z_last50=tail(log_b, 'z'), r_first=first(log_b, 'r'), r_last50=tail(log_b, 'r'),
                                 lambda_z=LAMBDA_Z, lambda_r=LAMBDA_R, tau=a.tau))
     if 'finetune' in decoders:
-        training['finetune'] = dict(steps=a.gumbel_steps, seconds=round(time.time() - t2, 1), z_first=log_c[0]['z'],
-                                    z_last50=tail(log_c, 'z'), r_first=log_c[0]['r'], r_last50=tail(log_c, 'r'))
+        training['finetune'] = dict(steps=a.gumbel_steps, seconds=round(time.time() - t2, 1),
+                                    z_first=first(log_c, 'z'), z_last50=tail(log_c, 'z'), r_first=first(log_c, 'r'),
+                                    r_last50=tail(log_c, 'r'))
     print('training:', json.dumps(training), flush=True)
 
     metrics = {}
@@ -126,30 +136,39 @@ def main():
 
     rows = []
     meta = dict(command=' '.join(['python', 'scripts/program_eval.py', *sys.argv[1:]]), run=str(a.run),
-                training=training, episodes=a.episodes, seeds=a.seeds, views=a.views, heldout=a.heldout, lr=a.lr,
+                training=training, episodes=a.episodes, seeds=a.seeds, acceptance=a.acceptance,
+                acceptance_seeds=a.acceptance_seeds, views=a.views, heldout=a.heldout, lr=a.lr,
                 batch_size=a.batch_size, finished=False)
     if not a.skip_play:
         planner = PipelineConfig.parse_from_file(resolve_config(a.configs)).evaluation.planner
-        kinds = {f'{d} L={L}': (ProgramMessage(encoder, L, send_position=send_position) if d == 'describe' else
-                                ProgramMessage(encoder, L, decoders[d], 'beam', send_position=send_position))
-                 for d in a.decodings for L in a.lengths}
+        def kind_of(decoding, L):
+            if decoding == 'describe': return ProgramMessage(encoder, L, send_position=send_position)
+            return ProgramMessage(encoder, L, decoders[decoding], 'beam', send_position=send_position)
+        jobs = a.rows or ([f'grid:{m}' for m in a.grid] + [f'{d}:{L}' for d in a.decodings for L in a.lengths])
+        kinds = {}
         t3 = time.time()
-        if a.grid: rows += evaluate(model, env_cfg, a.grid, a.episodes, a.seeds, planner, progress=False)
-        for r in rows: print(f"grid {r['method']}: success {100 * r['success_rate']:.1f}%, "
-                             f"{r['bits_per_episode']:.0f} bits / episode", flush=True)
-        for name, kind in kinds.items():
-            row = program_rows(model, env_cfg, {name: kind}, a.episodes, a.seeds, planner)[0]
-            row['decoding'] = name.split()[0]          # describe / teacher / gumbel (the kind's: describe / beam)
+        for job in jobs:   # in the order given; the report is rewritten after each row
+            what, arg = job.split(':')
+            seeds = a.acceptance_seeds if job in a.acceptance else a.seeds
+            if what == 'grid':
+                row = evaluate(model, env_cfg, [arg], a.episodes, seeds, planner, progress=False)[0]
+                row.update(name=f'grid {arg}', message_bits=GridMessage.from_env(env_cfg).bits)
+            else:
+                name = f'{what} L={arg}'
+                kinds[name] = kind_of(what, int(arg))
+                row = program_rows(model, env_cfg, {name: kinds[name]}, a.episodes, seeds, planner)[0]
+                row['decoding'] = what          # describe / teacher / gumbel / finetune (the kind's: describe / beam)
             rows.append(row)
-            print(f"{name}: success {100 * row['success_rate']:.1f}% [{100 * row['ci95'][0]:.1f}, "
-                  f"{100 * row['ci95'][1]:.1f}], {row['bits_per_episode']:.0f} bits / episode "
-                  f"({row['program_bits_per_episode']:.0f} variable-length)", flush=True)
+            extra = f" ({row['program_bits_per_episode']:.0f} variable-length)" if what != 'grid' else ''
+            print(f"{row['name']} ({row['episodes']} episodes): success {100 * row['success_rate']:.1f}% "
+                  f"[{100 * row['ci95'][0]:.1f}, {100 * row['ci95'][1]:.1f}], "
+                  f"{row['bits_per_episode']:.0f} bits / episode{extra} ({time.time() - t3:.0f} s)", flush=True)
             meta.update(play_seconds=round(time.time() - t3, 1), wall_seconds=round(time.time() - start, 1))
             write_program_report(rows, metrics, a.out, meta)     # after every row: an interrupted run keeps its rows
         meta['play_seconds'] = round(time.time() - t3, 1)
     meta.update(wall_seconds=round(time.time() - start, 1), finished=True)
     if rows:
-        shown = [k for k in kinds if not k.startswith('describe')]
+        shown = [k for k in kinds if not k.startswith('describe')] or list(kinds)
         episode = imagined_episode(model, env_cfg, kinds[shown[-1]], planner) if shown else None
         write_program_report(rows, metrics, a.out, meta, episode)
         print(program_table(rows))
