@@ -105,7 +105,8 @@ def main():
     log_b = train_gumbel(gumbel, encoder, data, a.gumbel_steps, a.batch_size, a.lr, a.tau)
     t2 = time.time()
     decoders = dict(teacher=teacher, gumbel=gumbel)
-    if 'finetune' in set(a.decodings) | {r.split(':')[0] for r in a.rows or []}:   # (a) then (b): the teacher-forced decoder trained on through Gumbel-softmax
+    if 'finetune' in set(a.decodings) | {r.split(':')[0] for r in a.rows or []}:
+        # (a) then (b): the teacher-forced decoder trained on through Gumbel-softmax
         decoders['finetune'] = copy.deepcopy(teacher)
         log_c = train_gumbel(decoders['finetune'], encoder, data, a.gumbel_steps, a.batch_size, a.lr, a.tau, seed=1)
     tail = lambda log, k: sum(r[k] for r in log[-50:]) / len(log[-50:]) if log else float('nan')
@@ -142,7 +143,9 @@ def main():
     if not a.skip_play:
         planner = PipelineConfig.parse_from_file(resolve_config(a.configs)).evaluation.planner
         def kind_of(decoding, L):
-            if decoding == 'describe': return ProgramMessage(encoder, L, send_position=send_position)
+            if decoding == 'describe':   # sends describe's program; the decoder shows imagined latents as programs
+                shown_by = decoders.get('finetune', teacher)
+                return ProgramMessage(encoder, L, shown_by, 'describe', send_position=send_position)
             return ProgramMessage(encoder, L, decoders[decoding], 'beam', send_position=send_position)
         jobs = a.rows or ([f'grid:{m}' for m in a.grid] + [f'{d}:{L}' for d in a.decodings for L in a.lengths])
         kinds = {}
@@ -168,8 +171,10 @@ def main():
         meta['play_seconds'] = round(time.time() - t3, 1)
     meta.update(wall_seconds=round(time.time() - start, 1), finished=True)
     if rows:
-        shown = [k for k in kinds if not k.startswith('describe')] or list(kinds)
-        episode = imagined_episode(model, env_cfg, kinds[shown[-1]], planner) if shown else None
+        shown = [f"{j.split(':')[0]} L={j.split(':')[1]}" for j in a.acceptance if not j.startswith('grid')]
+        shown = [k for k in shown if k in kinds] or list(kinds)
+        episode = imagined_episode(model, env_cfg, kinds[shown[0]], planner) if shown else None
+        meta['episode_row'] = shown[0] if shown else None
         write_program_report(rows, metrics, a.out, meta, episode)
         print(program_table(rows))
     else:
