@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -21,14 +22,14 @@ from .planner import PlannerConfig, CEMConfig, MODES
 from .data import MANIFEST
 from .checkpoints import load_checkpoint, load_models, ship_models
 from .train import ExperimentConfig, train, load_or_collect, maybe_init_distributed, NonFiniteLossError
-from .evaluate import METHODS, evaluate, write_report, markdown_table, render_episode
+from .evaluate import METHODS, evaluate, write_report, markdown_table, render_episode, wilson_ci
 from .bc import BCConfig, train_bc, save_bc, load_bc
-from .results import seed_rows
+from .results import ROW_KEYS, select_rows
 
 # %% auto #0
-__all__ = ['COMMANDS', 'EvalConfig', 'PipelineConfig', 'configs_dir', 'resolve_config', 'parse_command', 'run_collect',
-           'share_data', 'run_train', 'bc_baseline', 'run_evaluate', 'evaluate_seeds', 'run_demo', 'main', 'shipped_bc',
-           'run_ship']
+__all__ = ['COMMANDS', 'SEED_INTERVAL', 'EvalConfig', 'PipelineConfig', 'configs_dir', 'resolve_config', 'parse_command',
+           'run_collect', 'share_data', 'run_train', 'bc_baseline', 'run_evaluate', 'evaluate_seeds', 'run_demo',
+           'seed_interval', 'seed_rows', 'main', 'shipped_bc', 'run_ship']
 
 # %% ../nbs/28_cli.ipynb #ec01b84c
 @dataclass
@@ -321,6 +322,83 @@ def run_demo(cfg: PipelineConfig) -> list:
     print(f"\nreport: {cfg.run_dir}/results.md, results.json, results.csv, success.png "
           f"({total_s / 60:.1f} min, training {train_s / 60:.1f} min)")
     return rows
+
+# %% ../nbs/28_cli.ipynb #fb110cb0
+SEED_INTERVAL = ('percentile bootstrap, 10000 resamples, RNG seed 0: training seeds with replacement, then the '
+                 'episodes within each (training seed, evaluation seed)')   # the `ci95_estimator` of rows over seeds
+
+def seed_interval(strata, # per training seed, per evaluation seed: (successes, episodes)
+                  level: float = 0.95, # coverage of the interval
+                  resamples: int = 10_000, # bootstrap resamples
+                  seed: int = 0, # the RNG seed (fixed: the same interval every time)
+                 ) -> tuple[float, float]:
+    "Bootstrap interval of the success rate over training seeds, then episodes within each stratum (see above)."
+    counts = np.asarray(strata, dtype=float)
+    if counts.ndim != 3 or counts.shape[-1] != 2 or 0 in counts.shape[:2]:
+        raise ValueError(f'strata: expected (successes, episodes) per training seed and evaluation seed, '
+                         f'shape (seeds, eval seeds, 2), got shape {counts.shape}')
+    k, n = counts[..., 0], counts[..., 1]
+    if (n < 1).any() or (k < 0).any() or (k > n).any() or (k != k.round()).any() or (n != n.round()).any():
+        raise ValueError(f'strata: expected whole successes in 0..episodes and episodes >= 1, got {counts.tolist()}')
+    if not 0 < level < 1: raise ValueError(f'level: expected a value in (0, 1), got {level}')
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(k), (resamples, len(k)))                  # (R, T) the training seeds drawn
+    successes = rng.binomial(n[picks].astype(np.int64), k[picks] / n[picks])   # (R, T, S) episodes redrawn
+    rates = successes.sum((1, 2)) / n[picks].sum((1, 2))
+    lo, hi = np.quantile(rates, [(1 - level) / 2, (1 + level) / 2])
+    p = k.sum() / n.sum()
+    return float(min(lo, p)), float(max(hi, p))   # the interval holds the estimate
+
+# %% ../nbs/28_cli.ipynb #55d28dbf
+def _weighted(rows, key, weights):
+    return sum(r[key] * w for r, w in zip(rows, weights)) / sum(weights)
+
+def _combine(group: list[dict]) -> dict:
+    "The row over training seeds of one (task, method)'s rows, one per (training seed, evaluation seed)."
+    first, n = group[0], [r['episodes'] for r in group]
+    k = [round(r['success_rate'] * r['episodes']) for r in group]
+    by_seed = {}
+    for r, ki, ni in zip(group, k, n): by_seed.setdefault(r['train_seed'], {})[r['eval_seed']] = (ki, ni)
+    eval_seeds = [sorted(s) for s in by_seed.values()]
+    if any(s != eval_seeds[0] for s in eval_seeds):
+        raise ValueError(f"rows: task {first['task']!r}, method {first['method']!r}: the training seeds were played "
+                         f'on other evaluation seeds ({dict(zip(by_seed, eval_seeds))})')
+    per_seed = [dict(train_seed=t, success_rate=sum(a for a, _ in s.values()) / sum(b for _, b in s.values()),
+                     ci95=list(wilson_ci(sum(a for a, _ in s.values()), sum(b for _, b in s.values()))),
+                     episodes=sum(b for _, b in s.values())) for t, s in by_seed.items() if t is not None]
+    steps = [r for r, ki in zip(group, k) if ki]
+    longest = max(len(r['message_accuracy']) for r in group)
+    accuracy = [float(np.mean([r['message_accuracy'][i] for r in group if len(r['message_accuracy']) > i]))
+                for i in range(longest)]
+    return dict(method=first['method'], task=first['task'], success_rate=sum(k) / sum(n),
+                ci95=list(seed_interval([[s[e] for e in eval_seeds[0]] for s in by_seed.values()])),
+                episodes=sum(n), seeds=len(eval_seeds[0]),
+                mean_steps=_weighted(steps, 'mean_steps', [ki for ki in k if ki]) if steps else float('nan'),
+                spl=_weighted(group, 'spl', n), bits_per_episode=_weighted(group, 'bits_per_episode', n),
+                ms_per_decision=float(np.mean([r['ms_per_decision'] for r in group])),
+                collisions_per_episode=_weighted(group, 'collisions_per_episode', n),
+                on_goal_rate=[sum(r['on_goal_rate'][i] * ni for r, ni in zip(group, n)) / sum(n) for i in range(2)],
+                message_accuracy=[round(x, 4) for x in accuracy], train_seeds=[p['train_seed'] for p in per_seed],
+                per_seed=per_seed, strata=[dict(train_seed=t, eval_seed=e, successes=ki, episodes=ni)
+                                           for t, s in by_seed.items() for e, (ki, ni) in sorted(s.items())],
+                ci95_estimator=SEED_INTERVAL)
+
+def seed_rows(rows: list[dict], # rows of `evaluate`, one evaluation seed each, with `train_seed` and `eval_seed`
+              methods=None, tasks=None, # as in `select_rows`
+             ) -> list[dict]: # one row per task and method, over training seeds and episodes
+    "Rows over training seeds: each (task, method)'s success with its `seed_interval`, per seed, per stratum."
+    groups = {}
+    for i, r in enumerate(rows):
+        missing = [key for key in ROW_KEYS + ('train_seed', 'eval_seed') if key not in r]
+        if missing: raise ValueError(f'rows: row {i} lacks {missing}')
+        if r['seeds'] != 1: raise ValueError(f"rows: row {i} holds {r['seeds']} evaluation seeds, expected 1")
+        stratum = (r['train_seed'], r['eval_seed'])
+        group = groups.setdefault((r['task'], r['method']), {})
+        if stratum in group:
+            raise ValueError(f"rows: task {r['task']!r}, method {r['method']!r}, training seed {stratum[0]}, "
+                             f'evaluation seed {stratum[1]} comes twice')
+        group[stratum] = r
+    return select_rows([_combine(list(g.values())) for g in groups.values()], methods, tasks)
 
 # %% ../nbs/28_cli.ipynb #f9a1adb4
 def _refuse(e: Exception, code: int = 2):

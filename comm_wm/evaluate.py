@@ -382,7 +382,7 @@ def _flat(row):
     r.update(on_goal_agent0=og[0], on_goal_agent1=og[1])
     return dict(r, **{f"success_train_seed{s['train_seed']}": s['success_rate'] for s in row.get('per_seed') or []})
 
-def _seeded(rows): return any('train_seeds' in r for r in rows)   # rows over seeds (`comm_wm.results.seed_rows`)
+def _seeded(rows): return any('train_seeds' in r for r in rows)   # rows over seeds (`comm_wm.cli.seed_rows`)
 def _per_seed(row): return ' / '.join(f"{100 * s['success_rate']:.1f}%" for s in row.get('per_seed') or []) or '-'
 
 def markdown_table(rows: list[dict]) -> str:

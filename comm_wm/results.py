@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .evaluate import plot_success, plot_message_accuracy, wilson_ci
+from .evaluate import plot_success, plot_message_accuracy
 
 # %% auto #0
-__all__ = ['ROW_KEYS', 'COLUMNS', 'DEFAULT_COLUMNS', 'DEFAULT_PAIRS', 'SEED_INTERVAL', 'DIAGNOSTIC_KEYS', 'BLIND_SOURCES',
-           'GENERATORS', 'BLOCK_END', 'load_json', 'load_config', 'results_file', 'select_rows', 'load_rows',
-           'markdown', 'results_table', 'headline_table', 'compare', 'comparison_list', 'seed_interval', 'seed_rows',
-           'task_folders', 'setup_table', 'load_diagnostics', 'diagnostics_table', 'timing_table', 'success_figure',
-           'message_accuracy_figure', 'diagnostics_figure', 'project_root', 'generated', 'check_generated',
-           'load_bench']
+__all__ = ['ROW_KEYS', 'COLUMNS', 'DEFAULT_COLUMNS', 'DEFAULT_PAIRS', 'DIAGNOSTIC_KEYS', 'BLIND_SOURCES', 'GENERATORS',
+           'BLOCK_END', 'load_json', 'load_config', 'results_file', 'select_rows', 'load_rows', 'markdown',
+           'results_table', 'headline_table', 'compare', 'comparison_list', 'seed_folders', 'task_folders',
+           'setup_table', 'load_seed_diagnostics', 'load_diagnostics', 'diagnostics_table', 'timing_table',
+           'success_figure', 'message_accuracy_figure', 'diagnostics_figure', 'project_root', 'generated',
+           'check_generated', 'load_bench']
 
 # %% ../nbs/27_results.ipynb #77e7ae8a
 def _as_paths(paths, name: str = 'run_dirs') -> list[Path]:
@@ -190,140 +190,85 @@ def comparison_list(run_dirs, # a run folder or a list of them
         items.append(f'- `{task}`: ' + '; '.join(said))
     return '\n'.join(items)
 
-# %% ../nbs/27_results.ipynb #c259f470
-SEED_INTERVAL = ('percentile bootstrap, 10000 resamples, RNG seed 0: training seeds with replacement, then the '
-                 'episodes within each (training seed, evaluation seed)')   # the `ci95_estimator` of rows over seeds
-
-def seed_interval(strata, # per training seed, per evaluation seed: (successes, episodes)
-                  level: float = 0.95, # coverage of the interval
-                  resamples: int = 10_000, # bootstrap resamples
-                  seed: int = 0, # the RNG seed (fixed: the same interval every time)
-                 ) -> tuple[float, float]:
-    "Bootstrap interval of the success rate over training seeds, then episodes within each stratum (see above)."
-    counts = np.asarray(strata, dtype=float)
-    if counts.ndim != 3 or counts.shape[-1] != 2 or 0 in counts.shape[:2]:
-        raise ValueError(f'strata: expected (successes, episodes) per training seed and evaluation seed, '
-                         f'shape (seeds, eval seeds, 2), got shape {counts.shape}')
-    k, n = counts[..., 0], counts[..., 1]
-    if (n < 1).any() or (k < 0).any() or (k > n).any() or (k != k.round()).any() or (n != n.round()).any():
-        raise ValueError(f'strata: expected whole successes in 0..episodes and episodes >= 1, got {counts.tolist()}')
-    if not 0 < level < 1: raise ValueError(f'level: expected a value in (0, 1), got {level}')
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(k), (resamples, len(k)))                  # (R, T) the training seeds drawn
-    successes = rng.binomial(n[picks].astype(np.int64), k[picks] / n[picks])   # (R, T, S) episodes redrawn
-    rates = successes.sum((1, 2)) / n[picks].sum((1, 2))
-    lo, hi = np.quantile(rates, [(1 - level) / 2, (1 + level) / 2])
-    p = k.sum() / n.sum()
-    return float(min(lo, p)), float(max(hi, p))   # the interval holds the estimate
-
-# %% ../nbs/27_results.ipynb #5756081e
-def _weighted(rows, key, weights):
-    return sum(r[key] * w for r, w in zip(rows, weights)) / sum(weights)
-
-def _combine(group: list[dict]) -> dict:
-    "The row over training seeds of one (task, method)'s rows, one per (training seed, evaluation seed)."
-    first, n = group[0], [r['episodes'] for r in group]
-    k = [round(r['success_rate'] * r['episodes']) for r in group]
-    by_seed = {}
-    for r, ki, ni in zip(group, k, n): by_seed.setdefault(r['train_seed'], {})[r['eval_seed']] = (ki, ni)
-    eval_seeds = [sorted(s) for s in by_seed.values()]
-    if any(s != eval_seeds[0] for s in eval_seeds):
-        raise ValueError(f"rows: task {first['task']!r}, method {first['method']!r}: the training seeds were played "
-                         f'on other evaluation seeds ({dict(zip(by_seed, eval_seeds))})')
-    per_seed = [dict(train_seed=t, success_rate=sum(a for a, _ in s.values()) / sum(b for _, b in s.values()),
-                     ci95=list(wilson_ci(sum(a for a, _ in s.values()), sum(b for _, b in s.values()))),
-                     episodes=sum(b for _, b in s.values())) for t, s in by_seed.items() if t is not None]
-    steps = [r for r, ki in zip(group, k) if ki]
-    longest = max(len(r['message_accuracy']) for r in group)
-    accuracy = [float(np.mean([r['message_accuracy'][i] for r in group if len(r['message_accuracy']) > i]))
-                for i in range(longest)]
-    return dict(method=first['method'], task=first['task'], success_rate=sum(k) / sum(n),
-                ci95=list(seed_interval([[s[e] for e in eval_seeds[0]] for s in by_seed.values()])),
-                episodes=sum(n), seeds=len(eval_seeds[0]),
-                mean_steps=_weighted(steps, 'mean_steps', [ki for ki in k if ki]) if steps else float('nan'),
-                spl=_weighted(group, 'spl', n), bits_per_episode=_weighted(group, 'bits_per_episode', n),
-                ms_per_decision=float(np.mean([r['ms_per_decision'] for r in group])),
-                collisions_per_episode=_weighted(group, 'collisions_per_episode', n),
-                on_goal_rate=[sum(r['on_goal_rate'][i] * ni for r, ni in zip(group, n)) / sum(n) for i in range(2)],
-                message_accuracy=[round(x, 4) for x in accuracy], train_seeds=[p['train_seed'] for p in per_seed],
-                per_seed=per_seed, strata=[dict(train_seed=t, eval_seed=e, successes=ki, episodes=ni)
-                                           for t, s in by_seed.items() for e, (ki, ni) in sorted(s.items())],
-                ci95_estimator=SEED_INTERVAL)
-
-def seed_rows(rows: list[dict], # rows of `evaluate`, one evaluation seed each, with `train_seed` and `eval_seed`
-              methods=None, tasks=None, # as in `select_rows`
-             ) -> list[dict]: # one row per task and method, over training seeds and episodes
-    "Rows over training seeds: each (task, method)'s success with its `seed_interval`, per seed, per stratum."
-    groups = {}
-    for i, r in enumerate(rows):
-        missing = [key for key in ROW_KEYS + ('train_seed', 'eval_seed') if key not in r]
-        if missing: raise ValueError(f'rows: row {i} lacks {missing}')
-        if r['seeds'] != 1: raise ValueError(f"rows: row {i} holds {r['seeds']} evaluation seeds, expected 1")
-        stratum = (r['train_seed'], r['eval_seed'])
-        group = groups.setdefault((r['task'], r['method']), {})
-        if stratum in group:
-            raise ValueError(f"rows: task {r['task']!r}, method {r['method']!r}, training seed {stratum[0]}, "
-                             f'evaluation seed {stratum[1]} comes twice')
-        group[stratum] = r
-    return select_rows([_combine(list(g.values())) for g in groups.values()], methods, tasks)
-
 # %% ../nbs/27_results.ipynb #c66e413f
-def task_folders(run_dir) -> dict[str, Path]:
-    "Task -> the folder holding its `config.yaml`: `run_dir` itself when it holds one, else each subfolder that does."
+def seed_folders(run_dir) -> dict[str, dict[int, Path]]:
+    "Task -> training seed -> the folder of its `config.yaml`: `run_dir`, else its subfolders (two levels, `models/`)."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise FileNotFoundError(f'{run_dir}: no such run folder')
     if (run_dir / 'config.yaml').is_file(): folders = [run_dir]
-    else: folders = sorted(p for p in run_dir.iterdir() if (p / 'config.yaml').is_file())
+    else: folders = sorted(p for base in (run_dir, run_dir / 'models') for pattern in ('*', '*/*')
+                           for p in base.glob(pattern) if (p / 'config.yaml').is_file())
     if not folders: raise FileNotFoundError(f'{run_dir}: no config.yaml in it or in its subfolders')
     found = {}
     for folder in folders:
-        task = load_config(folder / 'config.yaml').get('env', {}).get('task')
+        cfg = load_config(folder / 'config.yaml')
+        task, seed = cfg.get('env', {}).get('task'), (cfg.get('train') or {}).get('seed', 0)
         if not isinstance(task, str): raise ValueError(f"{folder / 'config.yaml'}: no env.task")
-        if task in found: raise ValueError(f'{run_dir}: task {task!r} is trained in both {found[task]} and {folder}')
-        found[task] = folder
-    return found
+        if seed in found.get(task, {}):
+            raise ValueError(f'{run_dir}: task {task!r}, training seed {seed} is trained in both '
+                             f'{found[task][seed]} and {folder}')
+        found.setdefault(task, {})[seed] = folder
+    return {task: dict(sorted(seeds.items())) for task, seeds in found.items()}
+
+def task_folders(run_dir) -> dict[str, Path]:
+    "Task -> the folder holding its `config.yaml` (`seed_folders`; with several training seeds, the first's)."
+    return {task: next(iter(seeds.values())) for task, seeds in seed_folders(run_dir).items()}
 
 def setup_table(run_dirs, # a run folder or a list of them
                ) -> str:
     "Per task: training episodes, steps x batch (config.yaml) and held-out episodes per result row (results.json)."
-    body = []
+    body, seeded = [], False
+    held = lambda n, s, m: (f'{n:,} ({n // (s * m):,} x {s} seeds' + f' x {m} models' * (m > 1) + ')'
+                            if s * m > 1 else f'{n:,}')
     for run_dir in _as_paths(run_dirs):
         rows = load_rows(run_dir)
-        for task, folder in task_folders(run_dir).items():
+        for task, seeds in seed_folders(run_dir).items():
+            folder = next(iter(seeds.values()))
             cfg = load_config(folder / 'config.yaml')
             try: data, train = cfg['data'], cfg['train']
             except KeyError as e: raise ValueError(f"{folder / 'config.yaml'}: no section {e}") from None
-            held_out = sorted({(r['episodes'], r['seeds']) for r in rows if r['task'] == task})
+            held_out = sorted({(r['episodes'], r['seeds'], len(r.get('train_seeds') or [0])) for r in rows
+                               if r['task'] == task})
             if not held_out: raise ValueError(f'{results_file(run_dir)}: no row for task {task!r}')
+            seeded |= len(seeds) > 1
             body.append([task, f"{data['num_episodes']:,}", f"{train['steps']:,} x {train['batch_size']}",
-                         ', '.join(f'{n:,} ({n // s:,} x {s} seeds)' if s > 1 else f'{n:,}' for n, s in held_out)])
-    return markdown(['task', 'training episodes', 'training steps x batch', 'held-out episodes per method'], body)
+                         ', '.join(held(*h) for h in held_out), ', '.join(map(str, seeds))])
+    header = ['task', 'training episodes', 'training steps x batch', 'held-out episodes per method']
+    return markdown(header + ['training seeds'] * seeded, [cells[:len(header) + seeded] for cells in body])
 
 # %% ../nbs/27_results.ipynb #825360e4
 DIAGNOSTIC_KEYS = ('headline_t0', 'blind_distance_mae', 'imagined_goal_acc', 'blocked', 'latent_std_min',
                    'effective_rank', 'windows')  # what `diagnostics_table` and `diagnostics_figure` read
 
-def load_diagnostics(run_dirs, # a run folder or a list of them
-                    ) -> dict[str, tuple[dict, dict]]:
-    "Task -> (its checked `diagnostics.json` report, its `config.yaml`), for every task of the run folders."
+def _report(folder: Path) -> dict:
+    path = folder / 'diagnostics.json'
+    report = load_json(path)
+    if not isinstance(report, dict): raise ValueError(f'{path}: expected a mapping, got {type(report).__name__}')
+    missing = [k for k in DIAGNOSTIC_KEYS if k not in report]
+    if missing: raise ValueError(f'{path}: lacks {missing}')
+    return report
+
+def load_seed_diagnostics(run_dirs, # a run folder or a list of them
+                         ) -> dict[str, dict[int, tuple[dict, dict]]]:
+    "Task -> training seed -> (its checked `diagnostics.json` report, its `config.yaml`), for the run folders."
     found = {}
     for run_dir in _as_paths(run_dirs):
-        for task, folder in task_folders(run_dir).items():
-            path = folder / 'diagnostics.json'
-            report = load_json(path)
-            if not isinstance(report, dict):
-                raise ValueError(f'{path}: expected a mapping, got {type(report).__name__}')
-            missing = [k for k in DIAGNOSTIC_KEYS if k not in report]
-            if missing: raise ValueError(f'{path}: lacks {missing}')
-            if task in found: raise ValueError(f'{path}: task {task!r} has diagnostics in two run folders')
-            found[task] = (report, load_config(folder / 'config.yaml'))
+        for task, seeds in seed_folders(run_dir).items():
+            if task in found: raise ValueError(f'{run_dir}: task {task!r} has diagnostics in two run folders')
+            found[task] = {seed: (_report(f), load_config(f / 'config.yaml')) for seed, f in seeds.items()}
     return found
+
+def load_diagnostics(run_dirs, # a run folder or a list of them
+                    ) -> dict[str, tuple[dict, dict]]:
+    "Task -> (its checked `diagnostics.json` report, its `config.yaml`); with several training seeds, the first's."
+    return {task: next(iter(seeds.values())) for task, seeds in load_seed_diagnostics(run_dirs).items()}
 
 def diagnostics_table(run_dirs, # a run folder or a list of them
                       steps=(1, 8), # steps since the last real message at which imagined messages are scored
                      ) -> str:
-    "The headline world-model diagnostics, one row per measure and one column per task."
-    found = load_diagnostics(run_dirs)
+    "The headline world-model diagnostics, one row per measure and one column per task (mean and each seed's)."
+    by_seed = load_seed_diagnostics(run_dirs)
+    found = {task: next(iter(seeds.values())) for task, seeds in by_seed.items()}
     if isinstance(steps, (str, int)) or not all(isinstance(k, int) and not isinstance(k, bool) for k in steps):
         raise TypeError(f'steps: expected a list of ints, got {steps!r}')
     for task, (report, _) in found.items():
@@ -331,22 +276,30 @@ def diagnostics_table(run_dirs, # a run folder or a list of them
         if any(not 0 <= k < scored for k in steps):
             raise ValueError(f'steps: each must be in 0..{scored - 1} (the steps {task!r} was scored at), '
                              f'got {list(steps)}')
-    t0 = lambda key: lambda r, c: f"{r['headline_t0'][key]:.2f}"
-    percent = lambda x: f'{100 * x:.0f}%'
-    measures = [
+    t0 = lambda key: lambda r: r['headline_t0'][key]
+    two, percent = (lambda x: f'{x:.2f}'), (lambda x: f'{100 * x:.0f}%')
+    measures = [  # (name, the value in a report, how a value prints, what follows the mean given the config)
         ("distance error at t=0 (steps) of the agent that cannot see the goal, given the partner's message",
-         t0('with_message')),
-        ('... given no message', t0('no_message')),
-        ("... given the message rebuilt from the partner's latent", t0('imagined_roundtrip')),
-        ('... guessing the mean distance', t0('mean_predictor')),
+         t0('with_message'), two),
+        ('... given no message', t0('no_message'), two),
+        ("... given the message rebuilt from the partner's latent", t0('imagined_roundtrip'), two),
+        ('... guessing the mean distance', t0('mean_predictor'), two),
         *[(f'imagined message: goal in the right cell {k} step{"s" * (k != 1)} after the real one',
-           lambda r, c, k=k: percent(r['imagined_goal_acc'][k])) for k in steps],
-        ('blocked-move head right on the actions taken', lambda r, c: percent(r['blocked']['accuracy_encoded'])),
-        ('smallest standard deviation of a latent dimension', lambda r, c: f"{r['latent_std_min']:.2f}"),
-        ('effective rank of the latents', lambda r, c: f"{r['effective_rank']:.1f} of {c['model']['latent_dim']}"),
-        ('held-out episodes', lambda r, c: f"{r['windows']:,}"),
+           lambda r, k=k: r['imagined_goal_acc'][k], percent) for k in steps],
+        ('blocked-move head right on the actions taken', lambda r: r['blocked']['accuracy_encoded'], percent),
+        ('smallest standard deviation of a latent dimension', lambda r: r['latent_std_min'], two),
+        ('effective rank of the latents', lambda r: r['effective_rank'], lambda x: f'{x:.1f}',
+         lambda c: f" of {c['model']['latent_dim']}"),
+        ('held-out episodes', lambda r: r['windows'], lambda x: f'{round(x):,}'),
     ]
-    return markdown(['measure', *found], [[name] + [show(r, c) for r, c in found.values()] for name, show in measures])
+    def cell(seeds, value, show, unit=lambda c: ''):   # the mean over the seeds, then each seed's when they differ
+        values = [value(r) for r, _ in seeds.values()]
+        each, mean = [show(v) for v in values], show(float(np.mean(values))) + unit(next(iter(seeds.values()))[1])
+        return mean if len(set(each)) == 1 else f"{mean} ({' / '.join(each)})"
+    header = [task if len(seeds) == 1 else f"{task}: mean (seeds {' / '.join(map(str, seeds))})"
+              for task, seeds in by_seed.items()]
+    return markdown(['measure', *header], [[m[0]] + [cell(seeds, *m[1:]) for seeds in by_seed.values()]
+                                           for m in measures])
 
 # %% ../nbs/27_results.ipynb #3f52a838
 def timing_table(run_dirs, # a run folder or a list of them, each with the timing.json of `comm_wm demo`
@@ -394,15 +347,18 @@ def diagnostics_figure(run_dirs, # a run folder or a list of them
                       ):
     "Per task: the blind agent's distance error at each step, and the goal-cell accuracy of imagined messages."
     from matplotlib.ticker import MaxNLocator
-    found = load_diagnostics(run_dirs)
+    found = load_seed_diagnostics(run_dirs)
     fig = _figure(fig, (11, 3.6))
     ax_distance, ax_goal = fig.subplots(1, 2)
-    for (task, (report, _)), style in zip(found.items(), itertools.cycle(['-', '--', ':', '-.'])):
-        for source, errors in report['blind_distance_mae'].items():
+    for (task, seeds), style in zip(found.items(), itertools.cycle(['-', '--', ':', '-.'])):
+        reports = [report for report, _ in seeds.values()]   # several training seeds: their mean curves
+        name = task if len(reports) == 1 else f'{task} (mean of {len(reports)} seeds)'
+        for source in reports[0]['blind_distance_mae']:
+            errors = np.mean([r['blind_distance_mae'][source] for r in reports], 0)
             colour, said = BLIND_SOURCES.get(source, (None, source))
-            ax_distance.plot(range(len(errors)), errors, ls=style, c=colour, marker='.', label=f'{task}: {said}')
-        accuracy = report['imagined_goal_acc']
-        ax_goal.plot(range(len(accuracy)), accuracy, ls=style, marker='.', label=task)
+            ax_distance.plot(range(len(errors)), errors, ls=style, c=colour, marker='.', label=f'{name}: {said}')
+        accuracy = np.mean([r['imagined_goal_acc'] for r in reports], 0)
+        ax_goal.plot(range(len(accuracy)), accuracy, ls=style, marker='.', label=name)
     for ax in (ax_distance, ax_goal): ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_distance.set(title='distance error, agent not seeing the goal', xlabel='step',
                     ylabel='mean |predicted - true| (steps)')
