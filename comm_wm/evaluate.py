@@ -243,7 +243,7 @@ def _all_gather(obj, world: int, group) -> list:
 def _cpu(result: dict) -> dict: return {k: v.cpu() if torch.is_tensor(v) else v for k, v in result.items()}
 
 # %% ../nbs/25_evaluate.ipynb #0abcf31f
-def _row(method, task, results, oracle_steps, env_cfg, num_actions):
+def _row(method, task, results, oracle_steps, env_cfg, num_actions, plan_steps):
     succ = torch.cat([r['success'] for r in results])
     steps = torch.cat([r['steps'] for r in results])
     reached = torch.cat([r['reached'] for r in results]).float()
@@ -252,7 +252,7 @@ def _row(method, task, results, oracle_steps, env_cfg, num_actions):
     ell = torch.cat(oracle_steps).float()
     spl = (succ.float() * ell / torch.maximum(ell, steps.float())).mean().item()
     mode = method if method in MODES else None
-    bits = np.mean([bits_per_episode(mode, int(s), GridMessage.from_env(env_cfg), num_actions)
+    bits = np.mean([bits_per_episode(mode, int(s), GridMessage.from_env(env_cfg), num_actions, plan_steps=plan_steps)
                     for s in steps.tolist()]) if mode else 0.0
     acc_n = sum(r['message_accuracy_count'] for r in results)
     acc = sum(r['message_accuracy'] * r['message_accuracy_count'] for r in results) / acc_n.clamp(min=1)
@@ -263,7 +263,7 @@ def _row(method, task, results, oracle_steps, env_cfg, num_actions):
                 collisions_per_episode=torch.cat([r['collisions'] for r in results]).mean().item(),
                 on_goal_rate=reached.mean(0).tolist(),
                 message_accuracy=([round(x, 4) for x in acc[acc_n > 0].tolist()]
-                                  if mode in ('first', 'imagined', 'full') else []))
+                                  if mode in ('first', 'imagined', 'full', 'shared_plan') else []))
 
 def evaluate(model, # trained WorldModel (or None: only the baselines can run)
              env_cfg: EnvConfig, # the task
@@ -327,7 +327,7 @@ def evaluate(model, # trained WorldModel (or None: only the baselines can run)
     for part in (_all_gather(played, world, group) if world > 1 else [played]): done.update(part)
     oracle_steps = [oracle[s]['steps'] for s in seeds]
     return [_row(m, env_cfg.task, [oracle[s] if m == 'oracle' else done[m, s] for s in seeds], oracle_steps, env_cfg,
-                 num_actions) for m in methods]
+                 num_actions, default(planner_cfg, PlannerConfig()).plan_steps) for m in methods]
 
 # %% ../nbs/25_evaluate.ipynb #1f56e304
 @torch.inference_mode()
@@ -350,7 +350,7 @@ def one_step_breakdown(model, # trained WorldModel
     z = rearrange(model.encode(rearrange(obs[key], 'b a ... -> (b a) ...'),
                                rearrange(obs['position'], 'b a c -> (b a) c')), '(b a) d -> b a d', a=2)
     sent = {k: rearrange(obs[k], 'b a ... -> (b a) ...') for k in ('message', 'position')}
-    h = rearrange(model.encode_message(**GridMessage.from_env(env_cfg).encoder_inputs(sent)), '(b a) d -> b a d', a=2)
+    h = rearrange(GridMessage.from_env(env_cfg).encode(model, sent), '(b a) d -> b a d', a=2)
     h = partner_of(h, agent_dim=1)                                                  # (B, 2, Dm) what each agent hears
     for i in range(2):
         for a in range(A):

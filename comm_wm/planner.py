@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange, repeat
 
-from .config import ConfigBase, check_int_in, check_number_in, check_one_of
+from .config import ConfigBase, check_int_in, check_number_in, check_one_of, refuse
 
 # %% auto #0
 __all__ = ['MODES', 'PRECISIONS', 'CEMConfig', 'sample_sequences', 'refit', 'shift_plan', 'CEMResult', 'discrete_cem',
@@ -149,7 +149,7 @@ def discrete_cem(cost_fn: Callable[[torch.Tensor, slice], torch.Tensor], # (b, N
     return CEMResult(best_actions, best_cost, probs)
 
 # %% ../nbs/24_planner.ipynb #b8d8e7a2
-MODES = ('none', 'first', 'imagined', 'full')
+MODES = ('none', 'first', 'imagined', 'full', 'shared_plan')
 PRECISIONS = ('fp32', 'bf16')
 
 @dataclass
@@ -160,6 +160,7 @@ class PlannerConfig(ConfigBase):
     discount: float = 1.0             # gamma of the summed cost
     partner_weight: float = 0.0       # weight of the partner's predicted distance (see above)
     stay_action: int = 0              # the partner's assumed action inside the horizon
+    plan_steps: int = 3               # shared_plan: the actions of its plan each agent sends (K)
     imagine_in_horizon: bool = True   # roll the partner inside the horizon (imagined/full); False: hold h^j_0
     stay_when_blocked: bool = True    # moves the model's blocked head calls blocked become stay_action (see above)
     share_prefixes: bool = False      # roll each distinct prefix of the population once (see "Less work per decision")
@@ -179,6 +180,13 @@ class PlannerConfig(ConfigBase):
         check_number_in(prefix + 'partner_weight', self.partner_weight, 0)
         check_int_in(prefix + 'stay_action', self.stay_action, 0, 4, why=' (an action id)')
         check_one_of(prefix + 'precision', self.precision, PRECISIONS)
+        check_int_in(prefix + 'plan_steps', self.plan_steps, 1)
+        if self.mode == 'shared_plan':
+            check_int_in(prefix + 'plan_steps', self.plan_steps, 1, self.cem.horizon - 1,
+                         why=f' (the plan after its first action, {prefix}cem.horizon - 1)')
+        if self.mode == 'shared_plan' and not self.imagine_in_horizon:
+            refuse(prefix + 'imagine_in_horizon', "True with mode 'shared_plan' (the shared plan moves the partner "
+                   'rolled inside the horizon)', self.imagine_in_horizon)
         check_number_in(prefix + 'prior_share', self.prior_share, 0, 1, hi_open=True)
 
 # %% ../nbs/24_planner.ipynb #6d8cb5c9
@@ -228,13 +236,16 @@ class CandidateCost:
                  z_partner=None, # (B, D) the partner's latent, rolled in the horizon (imagined/full) or None
                  h_self=None, # (B, Dm) my real message latent now (needed with z_partner)
                  z_goal=None, # (B, D) encoded goal view, for GoalLatentObjective
+                 partner_plan=None, # (B, H) int64 the rolled partner's action at each step (default: stay_action)
                  stay_action:int|None=0, # the partner's assumed action, and the blocked-move rule's (None: no rule)
                  blocked_rule:bool=True, # apply the blocked-move rule in the rollout
                  share_prefixes:bool=False, # roll each distinct prefix once (`comm_wm.jepa.PrefixTree`)
                  num_actions:int|None=None): # A (for the prefix tree; default: model.cfg.num_actions)
         if exists(z_partner) and not exists(h_self): raise ValueError('h_self: needed when z_partner is given')
         self.model, self.objective = model, objective
-        self.start = (z_self, h_partner, z_partner, h_self, z_goal)
+        if exists(partner_plan) and not exists(z_partner):
+            raise ValueError('partner_plan: the partner follows a plan only when it is rolled (z_partner given)')
+        self.start = (z_self, h_partner, z_partner, h_self, z_goal, partner_plan)
         self.partner_action, self.rule = stay_action, stay_action if blocked_rule else None
         self.share_prefixes = share_prefixes
         self.num_actions = default(num_actions, getattr(getattr(model, 'cfg', None), 'num_actions', None))
@@ -251,10 +262,11 @@ class CandidateCost:
         tree = PrefixTree(actions, self.num_actions) if self.share_prefixes else None
         start = (lambda x: x[rows] if exists(x) else None) if exists(tree) else expand   # the tree starts per problem
         z, h_j, z_j, h_i = map(start, self.start[:4])
-        z_goal = expand(self.start[4])
+        z_goal, partner_plan = expand(self.start[4]), expand(self.start[5])   # (b*N, D), (b*N, H)
         acts = rearrange(actions, 'b n h -> (b n) h')
-        if exists(z_j):      # the pair: me under the candidate, the partner assumed to stay
-            pair_actions = torch.stack([acts, torch.full_like(acts, self.partner_action)], -1)
+        if exists(z_j):      # the pair: me under the candidate, the partner staying or following its shared plan
+            partner_acts = partner_plan if exists(partner_plan) else torch.full_like(acts, self.partner_action)
+            pair_actions = torch.stack([acts, partner_acts.to(acts.dtype)], -1)
             rolled = self.model.rollout((z, z_j), pair_actions, (h_j, h_i), stay_action=self.rule, tree=tree)
         else: rolled = self.model.rollout(z, acts, h_j, stay_action=self.rule, tree=tree)
         self.rows_flat += b * n * horizon                                  # what a flat rollout steps
@@ -312,7 +324,7 @@ class CommPlanner:
         self.b, self.t = b, 0
         if self.cfg.precision != 'fp32': self._refresh_planning_model()   # the model may have changed since
         self.generator = torch.Generator(device=obs['position'].device).manual_seed(self.cfg.cem.seed)
-        self.probs, self.best, self.last_actions = None, None, None
+        self.probs, self.best, self.last_actions, self.last_plans = None, None, None, None
         self.z_goal = _rows(z_goal) if exists(z_goal) else None
         h_self, h_partner = self._messages(obs)
         self.first_message = h_partner                                   # h^j_0, used by 'first'
@@ -321,8 +333,8 @@ class CommPlanner:
         self.partner_message = h_partner                                 # h^j_t the last plan used
 
     def _hear_actions(self, prev_actions):
-        "imagined: z^j_t = f(z^j_{t-1}, a^j_{t-1}, msgEnc(m^i_{t-1})), with the partner's shared action."
-        if self.cfg.mode != 'imagined': return
+        "imagined, shared_plan: z^j_t = f(z^j_{t-1}, a^j_{t-1}, msgEnc(m^i_{t-1})), with the partner's shared action."
+        if self.cfg.mode not in ('imagined', 'shared_plan'): return
         partner_actions = _rows(partner_of(prev_actions, agent_dim=1))
         rule = self.cfg.stay_action if self.cfg.stay_when_blocked else None
         self.belief = self.model.rollout(self.belief, partner_actions[:, None], self.my_last_message,
@@ -335,6 +347,20 @@ class CommPlanner:
         if mode == 'first': return self.first_message, None
         if mode == 'full': return heard, m.obs_from_message(heard)
         return (self.first_message if self.t == 0 else m.message_from_obs(self.belief)), self.belief
+
+    def _heard_plan(self, prev_plans):
+        "shared_plan: the partner's rollout inside my horizon, (B*2, H): its K sent actions, then stay; else None."
+        if self.cfg.mode != 'shared_plan': return None
+        h, k = self.cfg.cem.horizon, self.cfg.plan_steps
+        device = self.first_message.device
+        plan = torch.full((self.b, 2, h), self.cfg.stay_action, dtype=torch.long, device=device)
+        if self.t == 0: return _rows(plan)   # nothing planned yet: the partner is assumed to stay
+        sent = default(prev_plans, self.last_plans)                       # (B, 2, K) what each agent sent at t-1
+        if sent.shape != (self.b, 2, k):
+            raise ValueError(f'prev_plans: expected shape ({self.b}, 2, {k}) (worlds, agents, plan_steps), '
+                             f'got {tuple(sent.shape)}')
+        plan[..., :k] = partner_of(sent.to(device), agent_dim=1)          # at agent i: what j sent
+        return _rows(plan)
 
     def _proposals(self, z_self, h_partner):
         "The prior's share of the population for the problems being planned, (b, K, H), or None without a prior."
@@ -365,6 +391,7 @@ class CommPlanner:
     @torch.inference_mode()
     def act(self, obs, # observation dict at time t, leading dims (B, 2)
             prev_actions=None, # (B, 2) actions all agents took at t-1 (shared); default: what act returned
+            prev_plans=None, # shared_plan: (B, 2, K) the plans the agents sent at t-1; default: `last_plans`
             active=None, # (B,) bool worlds still playing; finished ones are not planned (they get action 0)
            ) -> torch.Tensor: # (B, 2) actions
         "Plan for every agent of every environment and return the first action of each best sequence."
@@ -373,7 +400,7 @@ class CommPlanner:
         if self.t > 0: self._hear_actions(default(prev_actions, self.last_actions))
         # 2. my latent now; 3. the real messages, when this mode receives them
         z_self = m.encode(_rows(obs[getattr(m, 'obs_key', 'rgb')]), _rows(obs['position']))
-        receives = cfg.mode in ('full', 'imagined') or self.t == 0
+        receives = cfg.mode in ('full', 'imagined', 'shared_plan') or self.t == 0
         h_self, heard = self._messages(obs) if receives else (None, None)
         # 4. the partner at the plan's start (held through the horizon unless imagine_in_horizon)
         h_partner, z_partner = self._partner_now(z_self.shape[0], heard)
@@ -384,12 +411,17 @@ class CommPlanner:
         select = (lambda x: x) if active is None else (lambda x: x if x is None else x[_rows_of(active, x.device)])
         plan_start = [None if x is None else select(x).to(default(self.plan_dtype, x.dtype))
                       for x in (z_self, h_partner, z_partner, h_self, self.z_goal)]
-        cost = CandidateCost(self.plan_model, self.objective, *plan_start, stay_action=cfg.stay_action,
+        heard_plan = self._heard_plan(prev_plans)
+        cost = CandidateCost(self.plan_model, self.objective, *plan_start,
+                             partner_plan=None if heard_plan is None else select(heard_plan),
+                             stay_action=cfg.stay_action,
                              blocked_rule=cfg.stay_when_blocked, share_prefixes=cfg.share_prefixes,
                              num_actions=self.num_actions)
         first = self._plan(cost, z_self.shape[0], z_self.device, active, self._proposals(*plan_start[:2]))
         self.rows_rolled, self.rows_flat = self.rows_rolled + cost.rows_rolled, self.rows_flat + cost.rows_flat
         actions = rearrange(first, '(b a) -> b a', a=2)
+        if cfg.mode == 'shared_plan':   # 6. what I send with my action: the next K actions of my best sequence
+            self.last_plans = rearrange(self.best[:, 1:1 + cfg.plan_steps], '(b a) k -> b a k', a=2).clone()
         self.my_last_message = default(h_self, self.my_last_message)
         self.last_actions, self.t = actions, self.t + 1
         self.decision_seconds.append(time.perf_counter() - start)
@@ -402,9 +434,12 @@ def _rows_of(active, device): # (B,) bool -> the (B*2,) problem rows of the acti
 def bits_per_episode(mode: str, # one of MODES
                      steps: int, # decisions taken in the episode
                      message_kind: MessageKind | None = None, # the messages sent (default: `GridMessage()`)
-                     num_actions: int = 5, num_agents: int = 2) -> int:
+                     num_actions: int = 5, num_agents: int = 2,
+                     plan_steps: int = 3) -> int: # shared_plan: actions of its plan each agent sends per step
     "Bits all agents send in an episode of `steps` decisions under a communication mode."
     if mode not in MODES: raise ValueError(f'mode: expected one of {MODES}, got {mode!r}')
     msg, act = default(message_kind, GridMessage()).bits, math.ceil(math.log2(num_actions))
-    per_agent = {'none': 0, 'first': msg, 'imagined': msg + max(steps - 1, 0) * act, 'full': steps * msg}[mode]
+    heard = max(steps - 1, 0)   # decisions after the first: each hears the actions (and plans) sent at the one before
+    per_agent = {'none': 0, 'first': msg, 'imagined': msg + heard * act, 'full': steps * msg,
+                 'shared_plan': msg + heard * act * (1 + plan_steps)}[mode]
     return num_agents * per_agent

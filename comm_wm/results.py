@@ -150,7 +150,8 @@ def headline_table(run_dirs, # a run folder or a list of them
     task_order = list(dict.fromkeys(r['task'] for r in rows))
     method_order = list(dict.fromkeys(r['method'] for r in rows))
     by = {(r['task'], r['method']): r for r in rows}
-    success = lambda r: f"{COLUMNS['success'][1](r)} {COLUMNS['ci95'][1](r)}"
+    success = lambda r: (f"{COLUMNS['success'][1](r)} {COLUMNS['ci95'][1](r)}"
+                         + (f" (seeds: {COLUMNS['per_seed'][1](r)})" if r.get('per_seed') else ''))
     cell = lambda task, method, show: show(by[task, method]) if (task, method) in by else '-'
     header = ['method'] + [f'{t}: success [95% CI]' for t in task_order] + [f'{t}: bits / episode' for t in task_order]
     bits = COLUMNS['bits_per_episode'][1]
@@ -159,7 +160,8 @@ def headline_table(run_dirs, # a run folder or a list of them
     return markdown(header, body)
 
 # %% ../nbs/27_results.ipynb #3b5dd7b9
-DEFAULT_PAIRS = (('first', 'none'), ('imagined', 'first'), ('full', 'imagined'))  # each mode vs the next weaker one
+DEFAULT_PAIRS = (('first', 'none'), ('imagined', 'first'), ('full', 'imagined'),
+                 ('shared_plan', 'imagined'))  # each mode vs the next weaker one (shared_plan: imagined and plans)
 
 def compare(row_a: dict, # a result row
             row_b: dict, # the result row it is compared with
@@ -169,18 +171,19 @@ def compare(row_a: dict, # a result row
     return dict(points=100 * (row_a['success_rate'] - row_b['success_rate']), apart=lo_a > hi_b or lo_b > hi_a)
 
 def comparison_list(run_dirs, # a run folder or a list of them
-                    pairs=DEFAULT_PAIRS, # (method a, method b) pairs, a compared with b
+                    pairs=None, # (method a, method b) pairs, a compared with b (None: the task's `DEFAULT_PAIRS`)
                     tasks=None, # task names (None: all, in file order)
                    ) -> str:
     "One Markdown list item per task: each pair as 'a above/below b by x points', and whether the intervals overlap."
-    if isinstance(pairs, str) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+    if pairs is not None and (isinstance(pairs, str) or not all(isinstance(p, (list, tuple)) and len(p) == 2
+                                                                for p in pairs)):
         raise TypeError(f'pairs: expected a list of (method, method) pairs, got {pairs!r}')
     rows = load_rows(run_dirs, tasks=tasks)
     by = {(r['task'], r['method']): r for r in rows}
     items = []
     for task in dict.fromkeys(r['task'] for r in rows):
         said = []
-        for a, b in pairs:
+        for a, b in pairs or [p for p in DEFAULT_PAIRS if all((task, m) in by for m in p)]:
             absent = [m for m in (a, b) if (task, m) not in by]
             if absent: raise ValueError(f'pairs: task {task!r} has no row for {absent}')
             c = compare(by[task, a], by[task, b])
