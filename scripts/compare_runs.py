@@ -1,7 +1,8 @@
 """Compare two run folders written by `comm_wm demo`: do they hold the same numbers?
 
 Reads `results.json` (the evaluation rows) at the top of each folder, when both have one, and every
-`<task>/diagnostics.json` the reference folder holds. Rows are matched by (task, method) and every field is
+`<task>/diagnostics.json` (`<task>/seed<k>/diagnostics.json` with several training seeds) the reference folder
+holds. Rows are matched by (task, method) and every field is
 compared exactly, except `ms_per_decision` (a timing); NaN equals NaN. Diagnostics are compared value by value,
 with `--tolerance` (default 0: bit for bit). Prints one line per file and per difference, and ends with
 `compare: N values differ`; exits 1 when any differs.
@@ -49,6 +50,10 @@ def load_rows(path: Path) -> dict:
     rows = data['rows'] if isinstance(data, dict) and 'rows' in data else data
     return {f"{r['task']}/{r['method']}": {k: v for k, v in r.items() if k not in TIMINGS} for r in rows}
 
+def diagnostics_files(folder: Path) -> list:
+    "Every <task>/diagnostics.json, and <task>/seed<k>/diagnostics.json of a run with several training seeds."
+    return sorted(f for pattern in ('*/diagnostics.json', '*/seed*/diagnostics.json') for f in folder.glob(pattern))
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('reference', type=Path, help='the run folder to compare against (e.g. results/demo)')
@@ -62,14 +67,15 @@ def main(argv=None) -> int:
     if (a.reference / 'results.json').exists() and (a.new / 'results.json').exists():
         rows = [flatten(load_rows(folder / 'results.json')) for folder in (a.reference, a.new)]
         differ += compare_values('results.json (rows, timings left out)', *rows, 0.)
-    for ref in sorted(a.reference.glob('*/diagnostics.json')):
-        new = a.new / ref.parent.name / 'diagnostics.json'
+    for ref in diagnostics_files(a.reference):
+        name = ref.relative_to(a.reference).as_posix()
+        new = a.new / name
         if not new.exists():
-            print(f'{ref.parent.name}/diagnostics.json: missing in {a.new}')
+            print(f'{name}: missing in {a.new}')
             differ += 1
             continue
-        differ += compare_values(f'{ref.parent.name}/diagnostics.json', flatten(json.loads(ref.read_text())),
-                                 flatten(json.loads(new.read_text())), a.tolerance)
+        differ += compare_values(name, flatten(json.loads(ref.read_text())), flatten(json.loads(new.read_text())),
+                                 a.tolerance)
     print(f'compare: {differ} values differ')
     return 1 if differ else 0
 
