@@ -19,7 +19,7 @@ usage: python scripts/program_eval.py --run /work/runs/paper_hg --out results/pr
            [--data RUN] [--views 20000] [--heldout 2000] [--teacher-steps 3000] [--gumbel-steps 2000] [--lr 1e-3]
            [--episodes 200] [--seeds 0 1 2] [--lengths 1 2 3 4 5] [--decodings describe teacher gumbel finetune]
            [--grid none first imagined full] [--rows grid:imagined describe:4 ...] [--acceptance describe:4 ...]
-           [--acceptance-seeds 0 1 2] [--skip-play]
+           [--acceptance-seeds 0 1 2] [--grid-rows results/paper_hidden_goal/results.json] [--skip-play]
 """
 import argparse, copy, dataclasses, json, sys, time
 from pathlib import Path
@@ -82,6 +82,9 @@ def main():
                          "--decodings x --lengths)")
     ap.add_argument('--acceptance', nargs='*', default=[], help='rows played with --acceptance-seeds')
     ap.add_argument('--acceptance-seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--grid-rows', default=None,
+                    help="an evaluate results.json of the same model, seeds and planner: its --grid rows are shown "
+                         "beside the program rows instead of playing grid rows")
     ap.add_argument('--skip-play', action='store_true', help='train and measure only')
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -150,6 +153,12 @@ def main():
         jobs = a.rows or ([f'grid:{m}' for m in a.grid] + [f'{d}:{L}' for d in a.decodings for L in a.lengths])
         kinds = {}
         t3 = time.time()
+        if a.grid_rows:
+            found = [r for r in json.loads(Path(a.grid_rows).read_text()) if r['method'] in a.grid]
+            for r in found: r.update(name=f"grid {r['method']}", message_bits=GridMessage.from_env(env_cfg).bits,
+                                     source=str(a.grid_rows))
+            rows += found
+            meta['grid_rows'] = str(a.grid_rows)
         for job in jobs:   # in the order given; the report is rewritten after each row
             what, arg = job.split(':')
             seeds = a.acceptance_seeds if job in a.acceptance else a.seeds
