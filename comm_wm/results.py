@@ -194,13 +194,19 @@ def comparison_list(run_dirs, # a run folder or a list of them
     return '\n'.join(items)
 
 # %% ../nbs/27_results.ipynb #c66e413f
+def _config_folders(run_dir: Path) -> list[Path]:
+    "`run_dir` when it holds a config.yaml, else its subfolders (two levels down) that do, else those of `models/`."
+    if (run_dir / 'config.yaml').is_file(): return [run_dir]
+    for base in (run_dir, run_dir / 'models'):
+        found = sorted(p for pattern in ('*', '*/*') for p in base.glob(pattern) if (p / 'config.yaml').is_file())
+        if found: return found
+    return []
+
 def seed_folders(run_dir) -> dict[str, dict[int, Path]]:
-    "Task -> training seed -> the folder of its `config.yaml`: `run_dir`, else its subfolders (two levels, `models/`)."
+    "Task -> training seed -> the folder of its `config.yaml`: `run_dir`, else its subfolders, else those in `models/`."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise FileNotFoundError(f'{run_dir}: no such run folder')
-    if (run_dir / 'config.yaml').is_file(): folders = [run_dir]
-    else: folders = sorted(p for base in (run_dir, run_dir / 'models') for pattern in ('*', '*/*')
-                           for p in base.glob(pattern) if (p / 'config.yaml').is_file())
+    folders = _config_folders(run_dir)
     if not folders: raise FileNotFoundError(f'{run_dir}: no config.yaml in it or in its subfolders')
     found = {}
     for folder in folders:
