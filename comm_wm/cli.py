@@ -456,8 +456,8 @@ def _task_folders(path, task: str) -> list:
 
 def shipped_bc(path, # what `comm_wm evaluate --checkpoint` was given
                tasks: list) -> dict: # task -> its `bc/` folder under `path` (as `comm_wm ship` writes), if any
-    "The behaviour-cloning baselines shipped beside the models under `path`."
-    return {task: folder / 'bc' for task in tasks for folder in _task_folders(path, task)[::-1]
+    "The behaviour-cloning baselines shipped beside the models under `path` (`models/`'s first, as for the models)."
+    return {task: folder / 'bc' for task in tasks for folder in _task_folders(path, task)   # the last found wins
             if (folder / 'bc' / 'model.pt').is_file()}
 
 def run_ship(run_dir, # a run folder (a pipeline's run_dir, or one model's)
