@@ -86,6 +86,8 @@ def main():
                     help="an evaluate results.json of the same model, seeds and planner: its --grid rows are shown "
                          "beside the program rows instead of playing grid rows")
     ap.add_argument('--skip-play', action='store_true', help='train and measure only')
+    ap.add_argument('--merge-only', action='store_true',
+                    help="rewrite --out's report: its program rows with the grid rows of --grid-rows")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -94,6 +96,20 @@ def main():
     model.eval()
     env_cfg, mcfg = run_cfg.env, model.cfg
     send_position = env_cfg.send_position
+    def with_grid(rows):   # the grid rows of --grid-rows, read again each time (another job may rewrite the file)
+        if not a.grid_rows or not Path(a.grid_rows).exists(): return rows
+        bits = GridMessage.from_env(env_cfg).bits
+        grid = [dict(r, name=f"grid {r['method']}", message_bits=bits if r['method'] != 'none' else 0,
+                     source=str(a.grid_rows))
+                for r in json.loads(Path(a.grid_rows).read_text()) if r['method'] in a.grid]
+        return grid + [r for r in rows if r.get('method') == 'program' or not a.grid_rows]
+    if a.merge_only:   # the program rows already written to --out, with the grid rows of --grid-rows
+        rows = [r for r in json.loads((Path(a.out) / 'rows.json').read_text()) if r.get('method') == 'program']
+        saved = json.loads((Path(a.out) / 'metrics.json').read_text())
+        saved['meta']['grid_rows'] = a.grid_rows
+        write_program_report(with_grid(rows), saved['metrics'], a.out, saved['meta'])
+        print(program_table(with_grid(rows)))
+        return
     train_views, train_pos = sample_views(trajectories(a.data or a.run, 'train', run_cfg, 512), a.views, 0)
     held_views, held_pos = sample_views(trajectories(a.data or a.run, 'eval', run_cfg, 128), a.heldout, 1)
     data = program_data(model, train_views, train_pos if send_position else None)
@@ -153,12 +169,7 @@ def main():
         jobs = a.rows or ([f'grid:{m}' for m in a.grid] + [f'{d}:{L}' for d in a.decodings for L in a.lengths])
         kinds = {}
         t3 = time.time()
-        if a.grid_rows:
-            found = [r for r in json.loads(Path(a.grid_rows).read_text()) if r['method'] in a.grid]
-            for r in found: r.update(name=f"grid {r['method']}", message_bits=GridMessage.from_env(env_cfg).bits,
-                                     source=str(a.grid_rows))
-            rows += found
-            meta['grid_rows'] = str(a.grid_rows)
+        meta['grid_rows'] = a.grid_rows
         for job in jobs:   # in the order given; the report is rewritten after each row
             what, arg = job.split(':')
             seeds = a.acceptance_seeds if job in a.acceptance else a.seeds
@@ -176,7 +187,7 @@ def main():
                   f"[{100 * row['ci95'][0]:.1f}, {100 * row['ci95'][1]:.1f}], "
                   f"{row['bits_per_episode']:.0f} bits / episode{extra} ({time.time() - t3:.0f} s)", flush=True)
             meta.update(play_seconds=round(time.time() - t3, 1), wall_seconds=round(time.time() - start, 1))
-            write_program_report(rows, metrics, a.out, meta)     # after every row: an interrupted run keeps its rows
+            write_program_report(with_grid(rows), metrics, a.out, meta)   # after every row: a cut run keeps its rows
         meta['play_seconds'] = round(time.time() - t3, 1)
     meta.update(wall_seconds=round(time.time() - start, 1), finished=True)
     if rows:
@@ -184,8 +195,8 @@ def main():
         shown = [k for k in shown if k in kinds] or list(kinds)
         episode = imagined_episode(model, env_cfg, kinds[shown[0]], planner) if shown else None
         meta['episode_row'] = shown[0] if shown else None
-        write_program_report(rows, metrics, a.out, meta, episode)
-        print(program_table(rows))
+        write_program_report(with_grid(rows), metrics, a.out, meta, episode)
+        print(program_table(with_grid(rows)))
     else:
         Path(a.out).mkdir(parents=True, exist_ok=True)
         (Path(a.out) / 'metrics.json').write_text(json.dumps(dict(metrics=metrics, meta=meta), indent=1))
