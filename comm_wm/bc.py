@@ -19,7 +19,7 @@ from .config import (ConfigBase, ConfigError, FileError, MissingFileError, atomi
 from .core import NUM_OBJECT_TYPES, VIEW_SIZE, exists, default, check_tensor, check_int
 from .messages import view_to_message, GridMessage, MessageKind, partner_of
 from .env import EnvConfig, GridWorld, NUM_ACTIONS
-from .data import read_torch_file
+from .data import read_torch_file, draw_rgb, RGB_SOURCES
 from .action_transformer import MultiAgentTransformer, ActionPredictionLoss
 
 # %% auto #0
@@ -66,7 +66,8 @@ def collect_demos(env_cfg:EnvConfig|None=None,      # the task (autoreset and RG
             rand = torch.randint(0, env.num_actions, (b, A), generator=gen)
             act = torch.where(torch.rand((b, A), generator=gen) < eps[:, None], rand, act)
             steps.append(dict(view=obs['view'].to(torch.int8), position=obs['position'], action=act * alive[:, None],
-                              label=label * alive[:, None], mask=alive.clone()))
+                              label=label * alive[:, None], mask=alive.clone(),
+                              direction=obs['direction'].to(torch.int8), partner_tile=obs['partner_tile'].to(torch.int8)))
             obs, reward, terminated, truncated, info = env.step(act)
             success |= info['success'] & alive
             alive = alive & ~(terminated | truncated)
@@ -403,20 +404,25 @@ class LatentPolicyPrior(nn.Module):
 
 # %% ../nbs/26_bc.ipynb #e583f9e8
 @torch.no_grad()
-def _latent_examples(model, demos, message_kind, no_message_p, generator):
-    "(z, h, label) of every valid agent-step of `demos`, encoded by `model`."
+def _latent_examples(model, demos, message_kind, no_message_p, generator, view_mode='centered', chunk=4096):
+    "(z, h, label) of every valid agent-step of `demos`, encoded by `model` (pictures drawn `chunk` rows at a time)."
     valid = demos['mask']                                                     # (E, T)
     view, position = demos['view'][valid].long(), demos['position'][valid]    # (M, 2, 7, 7), (M, 2, 2)
     label = demos['label'][valid]                                             # (M, 2)
     rows = lambda x: rearrange(x, 'm a ... -> (m a) ...')
-    z = model.encode(rows(view), rows(position))
+    if getattr(model, 'obs_key', 'view') == 'rgb':   # (M*2, 7t, 7t, 3) pictures would be 9408 bytes a row at t=8
+        sources = {k: rows(demos[k][valid]).long() for k in RGB_SOURCES}
+        z = torch.cat([model.encode(draw_rgb({k: v[s:s + chunk] for k, v in sources.items()}, model.cfg.tile_size,
+                                             view_mode), rows(position)[s:s + chunk])
+                       for s in range(0, len(sources['view']), chunk)])
+    else: z = model.encode(rows(view), rows(position))
     h = message_kind.encode(model, dict(view=rows(view), position=rows(position)))
     h = rows(partner_of(rearrange(h, '(m a) d -> m a d', a=2), agent_dim=1))  # each agent hears its partner
     silent = torch.rand(h.shape[0], generator=generator) < no_message_p
     h = torch.where(silent[:, None], model.no_message(h.shape[0]), h)
     return z, h, rows(label)
 
-def train_latent_prior(model, # a trained WorldModel reading integer views (cfg.input == 'view'); left unchanged
+def train_latent_prior(model, # a trained WorldModel (reading views or pictures); left unchanged
                        env_cfg:EnvConfig, # the task the model was trained on
                        episodes:int=256, # oracle-labelled demonstration episodes
                        steps:int=400, # optimiser steps
@@ -428,9 +434,6 @@ def train_latent_prior(model, # a trained WorldModel reading integer views (cfg.
                        progress:bool=False,
                       ) -> LatentPolicyPrior:
     "Behaviour cloning of the oracle's labels on the world model's latents: a proposal prior for the planner."
-    if getattr(model.cfg, 'input', None) != 'view':
-        raise ValueError(f"model: train_latent_prior needs a model that reads integer views (model.input: view), "
-                         f"got input {getattr(model.cfg, 'input', None)!r}: the demonstrations hold no pictures")
     check_int('steps', steps)
     check_int('batch_size', batch_size)
     check_number_in('no_message_p', no_message_p, 0, 1)
@@ -438,7 +441,8 @@ def train_latent_prior(model, # a trained WorldModel reading integer views (cfg.
     demos = collect_demos(env_cfg, episodes, epsilons=(0.0, 0.3), seed=seed + 1, progress=progress)
     was_training = model.training
     model.eval()
-    z, h, label = _latent_examples(model, demos, GridMessage.from_env(env_cfg), no_message_p, generator)
+    z, h, label = _latent_examples(model, demos, GridMessage.from_env(env_cfg), no_message_p, generator,
+                                   env_cfg.view_mode)
     model.train(was_training)
     torch.manual_seed(seed)
     prior = LatentPolicyPrior(z.shape[-1], h.shape[-1], NUM_ACTIONS[env_cfg.view_mode], hidden_dim)
