@@ -67,7 +67,8 @@ def collect_demos(env_cfg:EnvConfig|None=None,      # the task (autoreset and RG
             act = torch.where(torch.rand((b, A), generator=gen) < eps[:, None], rand, act)
             steps.append(dict(view=obs['view'].to(torch.int8), position=obs['position'], action=act * alive[:, None],
                               label=label * alive[:, None], mask=alive.clone(),
-                              direction=obs['direction'].to(torch.int8), partner_tile=obs['partner_tile'].to(torch.int8)))
+                              direction=obs['direction'].to(torch.int8),
+                              partner_tile=obs['partner_tile'].to(torch.int8)))
             obs, reward, terminated, truncated, info = env.step(act)
             success |= info['success'] & alive
             alive = alive & ~(terminated | truncated)
