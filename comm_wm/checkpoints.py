@@ -167,7 +167,12 @@ def ship_models(run_dir, # a run folder (or any path `model_folders` reads)
                ) -> list[Path]: # the model folders written, <dest>/<task>/seed<k>
     "Write every model under `run_dir` (weights and config only) into `dest/<task>/seed<k>/`."
     written, dest = [], Path(dest)
-    for task, seed, folder, model, cfg in list(_each_model(run_dir, None, 'cpu')):   # all read before any is written
+    models = list(_each_model(run_dir, None, 'cpu'))   # all read (and checked) before any is written
+    for task, seed, folder, *_ in models:   # model.pt is written when training ends: a checkpoint alone, a run cut off
+        if folder.is_dir() and not (folder / 'model.pt').is_file():
+            raise FileError(folder, f'task {task!r}, training seed {seed}: no model.pt, only a checkpoint of an '
+                            'unfinished run', 'finish the training (the same command resumes it), then ship')
+    for task, seed, folder, model, cfg in models:
         out = dest / task / f'seed{seed}'
         save_model(model, out / 'model.pt')
         source = folder if folder.is_dir() else folder.parent
