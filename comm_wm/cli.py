@@ -432,7 +432,7 @@ def _run(command: str, cfg: PipelineConfig, opts):
                else Path(opts.checkpoint) / 'eval' if Path(opts.checkpoint).is_dir()
                else Path(opts.checkpoint).parent / 'eval')
         models = {task: {seed: model for seed, (model, _) in seeds.items()} for task, seeds in found.items()}
-        rows = run_evaluate(cfg, models, out, cfg.train.progress, shipped_bc(opts.checkpoint, list(found)))
+        rows = run_evaluate(cfg, models, out, cfg.train.progress, shipped_bc(opts.checkpoint, list(found), cfg.bc))
         if maybe_init_distributed(cfg.device)[0] > 0: return   # rank 0 prints
         print(markdown_table(rows))
         print(f'\nreport: {out}')
@@ -455,10 +455,13 @@ def _task_folders(path, task: str) -> list:
     return [Path(path) / task, Path(path) / 'models' / task]
 
 def shipped_bc(path, # what `comm_wm evaluate --checkpoint` was given
-               tasks: list) -> dict: # task -> its `bc/` folder under `path` (as `comm_wm ship` writes), if any
+               tasks: list, # the tasks evaluated
+               bc_cfg: BCConfig | None = None, # given: only baselines trained with these settings (else retrained)
+              ) -> dict: # task -> its `bc/` folder under `path` (as `comm_wm ship` writes), if any
     "The behaviour-cloning baselines shipped beside the models under `path` (`models/`'s first, as for the models)."
+    same = lambda bc: bc_cfg is None or BCConfig.parse_from_file(bc / 'bc.yaml') == bc_cfg
     return {task: folder / 'bc' for task in tasks for folder in _task_folders(path, task)   # the last found wins
-            if (folder / 'bc' / 'model.pt').is_file()}
+            if (folder / 'bc' / 'model.pt').is_file() and same(folder / 'bc')}
 
 def run_ship(run_dir, # a run folder (a pipeline's run_dir, or one model's)
              dest, # the folder the models are written to, e.g. results/<run>/models

@@ -20,7 +20,7 @@ __all__ = ['MODES', 'PRECISIONS', 'CEMConfig', 'sample_sequences', 'refit', 'shi
            'planning_model', 'CommPlanner', 'bits_per_episode']
 
 # %% ../nbs/24_planner.ipynb #6b03fb20
-from .core import exists, default
+from .core import exists, default, check_tensor
 from .messages import MessageKind, GridMessage, partner_of
 from .jepa import PrefixTree
 
@@ -245,6 +245,8 @@ class CandidateCost:
         self.model, self.objective = model, objective
         if exists(partner_plan) and not exists(z_partner):
             raise ValueError('partner_plan: the partner follows a plan only when it is rolled (z_partner given)')
+        if exists(partner_plan):
+            check_tensor('partner_plan', partner_plan, shape=(z_self.shape[0], None), dtype_kind='int')
         self.start = (z_self, h_partner, z_partner, h_self, z_goal, partner_plan)
         self.partner_action, self.rule = stay_action, stay_action if blocked_rule else None
         self.share_prefixes = share_prefixes
@@ -263,6 +265,9 @@ class CandidateCost:
         start = (lambda x: x[rows] if exists(x) else None) if exists(tree) else expand   # the tree starts per problem
         z, h_j, z_j, h_i = map(start, self.start[:4])
         z_goal, partner_plan = expand(self.start[4]), expand(self.start[5])   # (b*N, D), (b*N, H)
+        if exists(partner_plan) and partner_plan.shape[1] != horizon:
+            raise ValueError(f'partner_plan: expected one action per step of the horizon ({horizon}), '
+                             f'got {partner_plan.shape[1]}')
         acts = rearrange(actions, 'b n h -> (b n) h')
         if exists(z_j):      # the pair: me under the candidate, the partner staying or following its shared plan
             partner_acts = partner_plan if exists(partner_plan) else torch.full_like(acts, self.partner_action)
@@ -356,9 +361,13 @@ class CommPlanner:
         plan = torch.full((self.b, 2, h), self.cfg.stay_action, dtype=torch.long, device=device)
         if self.t == 0: return _rows(plan)   # nothing planned yet: the partner is assumed to stay
         sent = default(prev_plans, self.last_plans)                       # (B, 2, K) what each agent sent at t-1
+        check_tensor('prev_plans', sent, dtype_kind='int')
         if sent.shape != (self.b, 2, k):
             raise ValueError(f'prev_plans: expected shape ({self.b}, 2, {k}) (worlds, agents, plan_steps), '
                              f'got {tuple(sent.shape)}')
+        if sent.numel() and (sent.min() < 0 or sent.max() >= self.num_actions):
+            raise ValueError(f'prev_plans: expected action ids in 0..{self.num_actions - 1}, '
+                             f'got {sent.min().item()}..{sent.max().item()}')
         plan[..., :k] = partner_of(sent.to(device), agent_dim=1)          # at agent i: what j sent
         return _rows(plan)
 
