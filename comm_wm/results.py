@@ -11,14 +11,15 @@ import numpy as np
 import yaml
 
 from .evaluate import plot_success, plot_message_accuracy
+from .program_eval import read_program_report, program_table
 
 # %% auto #0
 __all__ = ['ROW_KEYS', 'COLUMNS', 'DEFAULT_COLUMNS', 'DEFAULT_PAIRS', 'DIAGNOSTIC_KEYS', 'BLIND_SOURCES', 'GENERATORS',
            'BLOCK_END', 'load_json', 'load_config', 'results_file', 'select_rows', 'load_rows', 'markdown',
            'results_table', 'headline_table', 'compare', 'comparison_list', 'seed_folders', 'task_folders',
            'setup_table', 'load_seed_diagnostics', 'load_diagnostics', 'diagnostics_table', 'timing_table',
-           'success_figure', 'message_accuracy_figure', 'diagnostics_figure', 'project_root', 'generated',
-           'check_generated', 'load_bench']
+           'evaluation_time_table', 'program_rows_table', 'decoder_table', 'success_figure', 'message_accuracy_figure',
+           'diagnostics_figure', 'project_root', 'generated', 'check_generated', 'load_bench']
 
 # %% ../nbs/27_results.ipynb #77e7ae8a
 def _as_paths(paths, name: str = 'run_dirs') -> list[Path]:
@@ -323,6 +324,42 @@ def timing_table(run_dirs, # a run folder or a list of them, each with the timin
         body.append([f'`{run_dir.name}`', f"{timing['total_seconds'] / 60:.1f}", f"{timing['train_seconds'] / 60:.1f}"])
     return markdown(['run', 'minutes in all', 'minutes training'], body)
 
+# %% ../nbs/27_results.ipynb #1c283997
+def evaluation_time_table(run_dirs, # run folders, each with the timing.json of a `comm_wm evaluate` run
+                         ) -> str:
+    "Minutes of each folder's evaluation and the processes it ran in, one row per run folder."
+    body = []
+    for run_dir in _as_paths(run_dirs):
+        path = run_dir / 'timing.json'
+        timing = load_json(path)
+        if not isinstance(timing, dict) or not {'evaluate_seconds', 'processes'} <= timing.keys():
+            raise ValueError(f'{path}: expected evaluate_seconds and processes, got {timing!r}')
+        body.append([f'`{run_dir.name}`', f"{timing['evaluate_seconds'] / 60:.1f}", str(timing['processes'])])
+    return markdown(['run', 'minutes evaluating', 'processes'], body)
+
+def program_rows_table(run_dirs, # folders written by scripts/program_eval.py
+                      ) -> str:
+    "Success and bits per episode of the grid and program rows (`program_table`), then the command and its minutes."
+    parts = []
+    for run_dir in _as_paths(run_dirs):
+        rows, _, meta = read_program_report(run_dir)
+        parts += [program_table(rows), f"`{meta['command']}` ({meta['wall_seconds'] / 60:.0f} min)"]
+    return '\n\n'.join(parts)
+
+def decoder_table(run_dirs, # folders written by scripts/program_eval.py
+                  decodings=('teacher', 'finetune', 'gumbel'), # the decoders, in this order
+                 ) -> str:
+    "Truth rate and exact match with `describe`, beam search against greedy, per decoder and program length."
+    body = []
+    for run_dir in _as_paths(run_dirs):
+        metrics = read_program_report(run_dir)[1]
+        for name in decodings:
+            for key in sorted((k for k in metrics if k.startswith(f'{name} L=')), key=lambda k: int(k.split('=')[1])):
+                m = metrics[key]
+                body.append([key, f"{100 * m['truth_beam']:.1f}% / {100 * m['truth_greedy']:.1f}%",
+                             f"{100 * m['exact_beam']:.1f}% / {100 * m['exact_greedy']:.1f}%", str(m['views'])])
+    return markdown(['decoder', 'truth (beam / greedy)', 'exact match (beam / greedy)', 'held-out views'], body)
+
 # %% ../nbs/27_results.ipynb #e99a9bc9
 def _figure(fig, size):
     from matplotlib.figure import Figure   # outside pyplot: nothing is shown twice or left open
@@ -379,7 +416,8 @@ def diagnostics_figure(run_dirs, # a run folder or a list of them
 
 # %% ../nbs/27_results.ipynb #5cf142ac
 GENERATORS = {f.__name__: f for f in (results_table, headline_table, comparison_list, setup_table, diagnostics_table,
-                                      timing_table)}  # the functions `generated` records and `check_generated` re-runs
+                                      timing_table, evaluation_time_table, program_rows_table, decoder_table)}
+# (above: the functions `generated` records and `check_generated` re-runs)
 BLOCK_END = '<!-- /comm_wm.results -->'
 _BLOCK = re.compile(r'<!-- comm_wm\.results (\{.*?\}) -->\n\n(.*?)\n\n<!-- /comm_wm\.results -->', re.S)
 
