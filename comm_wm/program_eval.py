@@ -102,7 +102,7 @@ def _first_program_bits(kind, model, env_cfg, episodes, seed, device):
     _, obs = eval_env(env_cfg, episodes, seed, device)
     sent = {k: rearrange(obs[k], 'b a ... -> (b a) ...') for k in ('view', 'position')}
     with torch.inference_mode(): programs = slots_to_programs(kind.slots(model, sent))
-    return float(np.mean([program_bits(p, kind.max_len) for p in programs]))
+    return float(np.mean([program_bits(p, kind.max_len) for p in programs])) + kind.position_bits   # as kind.bits
 
 def program_rows(model, # the trained WorldModel
                  env_cfg:EnvConfig, # the task

@@ -19,7 +19,7 @@ from .dsl import Program, PRIMITIVE_TEMPLATES, PRIMITIVE_PARAMS, NUM_PRIMS, EOS_
 from .dsl import describe, evaluate_program, encode_programs, decode_programs
 from .gumbel import gumbel_softmax
 from .embed_readout import Embed, EmbedAndReadout
-from .messages import MessageKind, view_to_message
+from .messages import MessageKind, GridMessage
 
 # %% auto #0
 __all__ = ['PROG_HID', 'PRIM_EMB', 'PARAM_EMB', 'PROG_RNN_HID', 'BEAM_WIDTH', 'PROP_TOPK', 'LAMBDA_Z', 'LAMBDA_R',
@@ -340,8 +340,9 @@ def program_data(model, # the world model (its `encode_message` gives the target
     "Grid latents, describe's programs and truth tables of `views`."
     check_tensor('views', views, ndim=3, last=(VIEW_SIZE, VIEW_SIZE), dtype_kind='int')
     device = next(model.parameters()).device
-    latent = torch.cat([model.encode_message(view_to_message(views[s:s + batch_size].to(device)),
-                                             position[s:s + batch_size].to(device) if exists(position) else None)
+    grid = GridMessage(model.cfg.grid_size, send_position=exists(position))   # the grid message the latents are of
+    rows = lambda x, s: x[s:s + batch_size].to(device) if exists(x) else None
+    latent = torch.cat([grid.encode(model, dict(view=rows(views, s), position=rows(position, s)))
                         for s in range(0, len(views), batch_size)]).cpu()
     slots = programs_to_slots([describe(v, max_len=max_len) for v in views.cpu()], max_len)
     return ProgramData(views.cpu(), position.cpu() if exists(position) else None, latent, slots, truth_tables(views))
@@ -457,7 +458,7 @@ class ProgramMessage(MessageKind):
         "The sender's grid-message latent of its view, which the decoder reads."
         view = _flat_rows(obs['view'], "obs['view']", (VIEW_SIZE, VIEW_SIZE))
         position = _flat_rows(obs['position'], "obs['position']", (2,)).long() if self.send_position else None
-        return model.encode_message(view_to_message(view), position)
+        return GridMessage(self.grid_size, self.send_position).encode(model, dict(view=view, position=position))
 
     def decode(self, latent:torch.Tensor, # (N, Dm) message latents (real, or msgPred's imagined ones)
                decoding:str|None=None, # 'greedy' or 'beam' (default: this kind's, 'beam' for 'describe')
@@ -481,7 +482,7 @@ class ProgramMessage(MessageKind):
         device = next(self.encoder.parameters()).device
         position = _flat_rows(obs['position'], "obs['position']", (2,)).long().to(device) if self.send_position \
             else None
-        return self.encoder(self.slots(model, obs).to(device), position)
+        return self.encoder(self.slots(model, obs).to(device), position).to(obs['position'].device)
 
     def to_wire(self, view, position, direction=None):
         "describe's program as `SLOTS x max_len` ints (the final EOS implied), then the position."
