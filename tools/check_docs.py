@@ -125,7 +125,7 @@ def page_name(nb: Path) -> str:
     "The page nbdev names after a notebook: its module (`#| default_exp`), else the file less its number."
     src = ''.join(''.join(c['source']) for c in json.loads(nb.read_text(encoding='utf-8'))['cells'][:3])
     m = re.search(r'^#\|\s*default_exp\s+(\S+)', src, re.M)
-    return (m.group(1).split('.')[-1] if m else re.sub(r'^\d+_', '', nb.stem)) + '.html'
+    return (m.group(1).split('.')[-1] if m else re.sub(r'^\d+[a-zA-Z0-9]*_', '', nb.stem.lower())) + '.html'   # as nbdev
 
 def expected_pages() -> list:
     "index.html, one page per notebook, and contributing.html when CONTRIBUTING.md exists."
