@@ -357,8 +357,10 @@ def decoder_table(run_dirs, # folders written by scripts/program_eval.py
             for key in sorted((k for k in metrics if k.startswith(f'{name} L=')), key=lambda k: int(k.split('=')[1])):
                 m = metrics[key]
                 body.append([key, f"{100 * m['truth_beam']:.1f}% / {100 * m['truth_greedy']:.1f}%",
-                             f"{100 * m['exact_beam']:.1f}% / {100 * m['exact_greedy']:.1f}%", str(m['views'])])
-    return markdown(['decoder', 'truth (beam / greedy)', 'exact match (beam / greedy)', 'held-out views'], body)
+                             f"{100 * m['exact_beam']:.1f}% / {100 * m['exact_greedy']:.1f}%",
+                             f"{m['topsim_beam']:.2f} / {m['topsim_describe']:.2f}", str(m['views'])])
+    return markdown(['decoder', 'truth (beam / greedy)', 'exact match (beam / greedy)',
+                     'topographic similarity (beam / describe)', 'held-out views'], body)
 
 # %% ../nbs/27_results.ipynb #e99a9bc9
 def _figure(fig, size):
