@@ -54,6 +54,21 @@ INPUTS = {  # name: (model.input, pictures stored in the trajectories)   (--inpu
     'rgb, stored': ('rgb', True),
 }
 
+def in_turn(names, repeats: int, run_one):
+    """({name: [run results]}, {name: median windows/s}): each path `repeats` times, the paths in turn, so that a
+    change in the machine's load reaches all of them."""
+    results = {name: [] for name in names}
+    for _ in range(repeats):
+        for name in names: results[name].append(run_one(name))
+    return results, {name: statistics.median(r['windows_per_s'] for r in rs) for name, rs in results.items()}
+
+def print_rates(results, rate, reference: str, width: int, cpu: str):
+    "One line per path: windows/s, the ratio to `reference`, each run's rate and the median CPU time per step."
+    for name, rs in results.items():
+        runs = ', '.join(f"{r['windows_per_s']:.1f}" for r in rs)
+        print(f'{name:{width}s} {rate[name]:7.1f} windows/s ({rate[name] / rate[reference]:.2f}x {reference}; '
+              f"runs {runs}); {cpu} {statistics.median(r['cpu_ms_per_step'] for r in rs):.0f} ms/step")
+
 def worker(args):
     import torch.distributed as dist
     from omegaconf import OmegaConf
@@ -108,17 +123,9 @@ def inputs_check(args):
     "Windows/s of a model reading views, RGB views drawn on the fly, and RGB views stored (--inputs)."
     print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
           f'{args.repeats} repeats, {args.episodes} collected episodes, one process, one thread')
-    results = {name: [] for name in INPUTS}
-    for _ in range(args.repeats):   # the paths in turn, so a change in the machine's load reaches all of them
-        for name, (model_input, stored) in INPUTS.items():
-            results[name].append(run(1, {}, args, model_values=dict(input=model_input), collect=args.episodes,
-                                     store_rgb=stored))
-    rate = {name: statistics.median(r['windows_per_s'] for r in rs) for name, rs in results.items()}
-    for name, rs in results.items():
-        cpu = statistics.median(r['cpu_ms_per_step'] for r in rs)
-        runs = ', '.join(f"{r['windows_per_s']:.1f}" for r in rs)
-        print(f'{name:12s} {rate[name]:7.1f} windows/s ({rate[name] / rate["view"]:.2f}x view; runs {runs}); '
-              f'CPU {cpu:.0f} ms/step')
+    results, rate = in_turn(INPUTS, args.repeats, lambda name: run(
+        1, {}, args, model_values=dict(input=INPUTS[name][0]), collect=args.episodes, store_rgb=INPUTS[name][1]))
+    print_rates(results, rate, 'view', 12, 'CPU')
     print(f'load average after: {load()}')
     print(f'rgb drawn on the fly over view: {rate["rgb, drawn"] / rate["view"]:.2f}x; '
           f'over rgb stored: {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}x')
@@ -170,15 +177,8 @@ if __name__ == '__main__':
         raise SystemExit
     print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
           f'{args.repeats} repeats')
-    results = {name: [] for name in PATHS}
-    for _ in range(args.repeats):   # the paths in turn, so a change in the machine's load reaches all of them
-        for name, (nproc, values) in PATHS.items(): results[name].append(run(nproc, values, args))
-    rate = {name: statistics.median(r['windows_per_s'] for r in rs) for name, rs in results.items()}
-    for name, rs in results.items():
-        cpu = statistics.median(r['cpu_ms_per_step'] for r in rs)
-        runs = ', '.join(f"{r['windows_per_s']:.1f}" for r in rs)
-        print(f'{name:18s} {rate[name]:7.1f} windows/s ({rate[name] / rate["reference"]:.2f}x reference; runs {runs}); '
-              f'rank 0 CPU {cpu:.0f} ms/step')
+    results, rate = in_turn(PATHS, args.repeats, lambda name: run(*PATHS[name], args))
+    print_rates(results, rate, 'reference', 18, 'rank 0 CPU')
     print(f'2 processes today over one process today: {rate["2 processes"] / rate["reference"]:.2f}x')
     print(f'load average after: {load()}')
     if args.loss_steps: loss_check(args)
