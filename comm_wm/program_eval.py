@@ -13,7 +13,7 @@ from einops import rearrange
 
 from .core import VIEW_SIZE, exists, default, check_tensor
 from .dsl import Program, evaluate_program, describe
-from .env import EnvConfig, GridWorld
+from .env import EnvConfig, GridWorld, NUM_ACTIONS
 from .messages import GridMessage
 from .planner import PlannerConfig, bits_per_episode
 from .evaluate import PlannerPolicy, run_episodes, eval_env, wilson_ci, plot_episode
@@ -95,8 +95,6 @@ def decoder_metrics(decoder:ProgramDecoder, data:ProgramData, # held-out views
                 topsim_describe=topographic_similarity(data.views[:k], targets[:k]))
 
 # %% ../nbs/25a_program_eval.ipynb #88ff3c1e
-def _num_actions(env_cfg): return GridWorld(dataclasses.replace(env_cfg, rgb=False), 1).num_actions
-
 def _first_program_bits(kind, model, env_cfg, episodes, seed, device):
     "Mean variable-length bits of the programs the agents send at the start of the episodes."
     _, obs = eval_env(env_cfg, episodes, seed, device)
@@ -112,7 +110,7 @@ def program_rows(model, # the trained WorldModel
                  device='cpu') -> list: # one row per kind
     "Success and bits per episode of the imagined planner hearing each program message kind."
     cfg = dataclasses.replace(default(planner_cfg, PlannerConfig()), mode='imagined')
-    num_actions, rows = _num_actions(env_cfg), []
+    num_actions, rows = NUM_ACTIONS[env_cfg.view_mode], []
     for name, kind in kinds.items():
         if not isinstance(kind, ProgramMessage):
             raise TypeError(f'kinds[{name!r}]: expected a ProgramMessage, got {type(kind).__name__}')
