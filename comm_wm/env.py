@@ -44,6 +44,7 @@ class EnvConfig(ConfigBase):
     patrol_length: int = 4       # patrol_goal: cells on the goal's route
     patrol_every: int = 2        # patrol_goal: the goal moves one cell every this many steps
     rgb: bool = True             # render RGB views into the observation
+    floor_under_agents: bool = False  # RGB views show what another agent stands on (else it covers its cell)
     autoreset: bool = True       # finished worlds start a new episode inside `step`
     max_attempts: int = 2000     # layout resampling limit before giving up
     random_door: bool = False    # the door is in a random row (True) or in the middle row (default; see 13_layouts)
@@ -112,7 +113,7 @@ def observe(self: GridWorld, state: WorldState | None = None, # a state of this 
     obs = dict(view=view, message=message, position=st.position.clone(), direction=st.direction.clone())
     position, direction = st.position if cfg.send_position else None, st.direction if mode == 'minigrid' else None
     obs['wire'] = to_wire(view, position, direction)
-    obs['partner_tile'] = partner_tiles(terrain, partner, visible)   # what the picture adds to the view
+    obs['partner_tile'] = partner_tiles(terrain, partner, visible, cfg.floor_under_agents)   # what the picture adds
     if cfg.rgb: obs['rgb'] = self._draw_views(terrain, partner, visible, st.direction)
     return obs
 
@@ -120,7 +121,7 @@ def observe(self: GridWorld, state: WorldState | None = None, # a state of this 
 def _draw_views(self: GridWorld, terrain, partner, visible, direction):
     "RGB views (B, A, 7t, 7t, 3) uint8: whole rows of tiles in `centered` mode up to tile size 8, else tile by tile."
     t, mode = self.cfg.tile_size, self.cfg.view_mode
-    background, overlay = view_tiles(terrain, partner, visible, direction, mode)
+    background, overlay = view_tiles(terrain, partner, visible, direction, mode, self.cfg.floor_under_agents)
     if mode == 'centered' and t <= 8:  # every cell highlighted: whole rows of tiles at once
         if self.strip_rows is None: self.strip_rows = strip_bank(t).to(self.device)
         return render_strips(self.strip_rows, self.tiles_rows, t, background, overlay)

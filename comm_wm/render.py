@@ -230,6 +230,7 @@ def view_tiles(terrain: torch.Tensor,   # (N, A, 7, 7) from `gather_views`
                visible: torch.Tensor,   # (N, A, 7, 7) from `gather_views`
                direction: torch.Tensor, # (N, A) each viewer's facing
                view_mode: str,          # 'centered' or 'minigrid'
+               floor_under_agents: bool = False, # draw what another agent stands on (else it covers its cell)
               ) -> tuple:               # background, overlay: (N, A, 7, 7) int64 each, as `render_tiles` takes them
     "The tile of every view cell: background EMPTY..GOAL and overlay (the viewer, another agent, or none)."
     r, c = self_cell(view_mode)
@@ -239,6 +240,7 @@ def view_tiles(terrain: torch.Tensor,   # (N, A, 7, 7) from `gather_views`
         background.masked_fill_(~visible, EMPTY)
         other &= visible
         partner_dir = (partner_dir - direction[:, :, None, None] + 3) % 4
+    if not floor_under_agents: background = background.masked_fill(other, EMPTY)   # the agent covers its cell
     overlay = torch.where(other, 5 + partner_dir, 0)
     overlay[:, :, r, c] = 1 + (direction if view_mode == 'centered' else torch.full_like(direction, 3))
     return background, overlay
@@ -247,10 +249,11 @@ def view_tiles(terrain: torch.Tensor,   # (N, A, 7, 7) from `gather_views`
 def partner_tiles(terrain: torch.Tensor, # (N, A, 7, 7) from `gather_views`
                   partner: torch.Tensor, # (N, A, 7, 7) from `gather_views`
                   visible: torch.Tensor, # (N, A, 7, 7) from `gather_views`
-                 ) -> torch.Tensor:      # (N, A) int64: -1 no other agent seen, else its facing (+ 4 on a goal)
-    "What a view's picture shows of the other agent beyond the view's `AGENT` cell: its facing and its floor."
+                  floor_under_agents: bool = False, # the picture shows what the agent stands on (`view_tiles`)
+                 ) -> torch.Tensor:      # (N, A) int64: -1 no other agent seen, else its facing (+ 4 on a shown goal)
+    "What a view's picture shows of the other agent beyond the view's `AGENT` cell: its facing (and its floor)."
     seen = (partner >= 0) & visible
-    code = torch.where(seen, partner + 4 * (terrain == GOAL), -1)
+    code = torch.where(seen, partner + 4 * (terrain == GOAL) * floor_under_agents, -1)
     return code.flatten(-2).amax(-1)   # two agents: at most one other agent in a view
 
 _BANKS = {}

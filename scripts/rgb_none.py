@@ -1,5 +1,5 @@
-"""Confirm on the learned planner (issue 15, part 1 findings): does the RGB `none` planner on hidden_goal lean on the
-goal drawn under the partner? Trains (or resumes) a demo hidden_goal model with model.input=rgb in RUN_DIR, then plays
+"""Does the RGB `none` planner on hidden_goal lean on the goal drawn under the partner (`env.floor_under_agents`)?
+Trains (or resumes) a demo hidden_goal model with model.input=rgb and env.floor_under_agents=true in RUN_DIR, then plays
 method `none` on the same 200 held-out episodes three times: pictures as the env draws them; the floor under the
 partner drawn as floor (what an integer view tells); the partner's triangle always facing up (no heading cue). The
 altered pictures are drawn with `comm_wm.render.render_views` from each observation's view, facing and an altered
@@ -21,7 +21,8 @@ out = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != 'smoke' else None
 if len(sys.argv) > 3 and sys.argv[3] == 'smoke':   # a check of the script itself: a few steps, a few episodes
     demo['train'].update(steps=3, warmup_steps=1)
     demo['data'].update(num_episodes=40, eval_episodes=8)
-cfg = ExperimentConfig.parse_from_dict(dict(env=dict(demo['env'], task='hidden_goal'), data=demo['data'],
+cfg = ExperimentConfig.parse_from_dict(dict(
+    env=dict(demo['env'], task='hidden_goal', floor_under_agents=True), data=demo['data'],
     model=dict(demo['model'], input='rgb'), train=dict(demo['train'], progress=False, tensorboard=False),
     run_dir=run_dir, resume=True))
 resumed = (Path(run_dir) / 'checkpoint.pt').exists()   # trained by an earlier run of this command
