@@ -28,9 +28,9 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
-from comm_wm.checkpoints import load_checkpoint
+from comm_wm.checkpoints import load_checkpoint, load_models
 from comm_wm.train import ExperimentConfig
-from comm_wm.data import collect, load_trajectories
+from comm_wm.data import collect, load_trajectories, state_digest
 from comm_wm.evaluate import evaluate
 from comm_wm.messages import GridMessage
 from comm_wm.cli import PipelineConfig, resolve_config
@@ -58,6 +58,19 @@ def trajectories(folder, split, run_cfg, episodes):
     return collect(dataclasses.replace(run_cfg.env, rgb=False), episodes, policy=run_cfg.data.policy,
                    epsilons=tuple(run_cfg.data.epsilons), seed=seed, progress=False)
 
+
+def check_grid_model(grid_rows, model, task):
+    """The grid rows must be the same model's: the models shipped beside `grid_rows` (its folder's `models/`) hold
+    `task`'s model with exactly the weights of `--run` (`comm_wm.data.state_digest`)."""
+    shipped = Path(grid_rows).parent / 'models'
+    if not shipped.is_dir():
+        sys.exit(f'--grid-rows: expected the results of a run with its models shipped in {shipped} '
+                 '(comm_wm ship), to check they are the models of --run; none found')
+    found = load_models(shipped, ExperimentConfig).get(task, {})
+    digests = {seed: state_digest(m) for seed, (m, _) in found.items()}
+    if state_digest(model) not in digests.values():
+        sys.exit(f"--grid-rows: {grid_rows} comes from other weights than --run's {task} model "
+                 f'(shipped seeds {sorted(digests)} in {shipped}; state_digest differs)')
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -96,6 +109,7 @@ def main():
     model.eval()
     env_cfg, mcfg = run_cfg.env, model.cfg
     send_position = env_cfg.send_position
+    if a.grid_rows: check_grid_model(a.grid_rows, model, env_cfg.task)
     def with_grid(rows):   # the grid rows of --grid-rows, read again each time (another job may rewrite the file)
         if not a.grid_rows or not Path(a.grid_rows).exists(): return rows
         bits = GridMessage.from_env(env_cfg).bits
