@@ -20,9 +20,9 @@ from comm_wm.evaluate import eval_env
 from comm_wm.planner import CommPlanner
 from comm_wm.cli import PipelineConfig, resolve_config
 
-def _copy(env):
-    "A simulator of all of `env`'s worlds (no auto-reset, no pictures)."
-    return GridWorld(dataclasses.replace(env.cfg, autoreset=False, rgb=False), env.batch_size).copy_from(env)
+def _copy(env, rgb=False):
+    "A simulator of all of `env`'s worlds (no auto-reset; pictures only with `rgb`, for a model that reads them)."
+    return GridWorld(dataclasses.replace(env.cfg, autoreset=False, rgb=rgb), env.batch_size).copy_from(env)
 
 def oracle_sequences(env, horizon):
     "(B, 2, H): each agent's oracle actions with the partner standing still."
@@ -40,7 +40,7 @@ def profile(model, env, z, h_partner, seqs, stay_action=None):
     b, horizon = env.batch_size, seqs.shape[-1]
     out = {k: torch.zeros(b, 2, horizon) for k in ('true', 'encoded', 'predicted', 'blocked')}
     for i in range(2):
-        sim, rows = _copy(env), torch.arange(b) * 2 + i
+        sim, rows = _copy(env, model.cfg.input == 'rgb'), torch.arange(b) * 2 + i
         h = h_partner[rows]
         predicted = model.rollout(z[rows], seqs[:, i], h, stay_action=stay_action).latents   # (b, horizon, D)
         for k in range(horizon):
@@ -78,18 +78,18 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     seen = {name: [] for name in ('chosen', 'oracle', 'random')}
     active = torch.ones(args.episodes, dtype=torch.bool)
-    rows = lambda x: rearrange(x, 'b a ... -> (b a) ...')
+    agents_flat = lambda x: rearrange(x, 'b a ... -> (b a) ...')
     with torch.inference_mode():
         for t in range(args.steps):
-            z = model.encode(rows(obs[model.obs_key]), rows(obs['position']))
+            z = model.encode(agents_flat(obs[model.obs_key]), agents_flat(obs['position']))
             live = active[:, None] & (env.distances() > 0)
             actions = planner.act(obs, active=active.clone())
             h_partner = planner.partner_message          # full mode: the partner's real message latent (B*2, Dm)
             chosen = rearrange(planner.best, '(b a) h -> b a h', a=2)
             for name, seqs in (('chosen', chosen), ('oracle', oracle_sequences(env, cem.horizon)),
                                ('random', torch.randint(0, 5, chosen.shape, generator=gen))):
-                rows = profile(model, env, z, h_partner, seqs, stay_action)
-                seen[name].append({k: v[live] for k, v in rows.items()})
+                steps = profile(model, env, z, h_partner, seqs, stay_action)
+                seen[name].append({k: v[live] for k, v in steps.items()})
             obs, _, terminated, truncated, _ = env.step(actions)
             active &= ~(terminated | truncated)
     torch.set_printoptions(precision=2, linewidth=200)
