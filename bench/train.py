@@ -32,7 +32,13 @@ The last line otherwise: `train_speedup_vs_fp32_reference = X` (the fastest one-
 reference, which also runs on one core; the line above it names the fastest path of all) and
 `train_windows_per_s_2proc_over_1proc = Y` (2 processes, fast, over one process with the same options).
 
+`--ceiling` measures what two processes can reach on this machine with no communication at all: one process at the
+global batch, one at half of it, and two independent processes at half of it started together (not torchrun: no
+all-reduce, no synchronisation). Its last line: `train_2proc_ceiling_without_communication = X` = 2 x (half batch's
+windows/s over the whole batch's) x (each process's windows/s side by side over alone); DDP cannot beat X.
+
 usage: python bench/train.py [--steps 20] [--repeats 3] [--loss_steps 0]
+       python bench/train.py --ceiling   (two processes without communication: the most two cores give here)
        python bench/train.py --inputs [--episodes 256]   (view against rgb drawn on the fly, and stored)
        python bench/train.py --repeats 0 --loss_steps 60   (the loss comparison alone)
 """
@@ -104,18 +110,37 @@ def worker(args):
                                           cpu_ms_per_step=cpu / args.steps * 1e3, losses=losses)), flush=True)
     if dist.is_initialized(): dist.destroy_process_group()
 
-def run(nproc, values, args, steps=None, warmup=None, log_every=10**6, model_values=None, collect=0, store_rgb=False):
+def worker_command(nproc, values, args, run_dir, steps=None, warmup=None, log_every=10**6, model_values=None,
+                   collect=0, store_rgb=False, batch=None):
+    "The command line of one timed training (`nproc` > 1: under torchrun)."
+    launcher = ['-m', 'torch.distributed.run', '--nproc_per_node', str(nproc)] if nproc > 1 else []
+    cmd = [sys.executable, *launcher, __file__, '--worker', '--run_dir', run_dir, '--config', args.config,
+           '--steps', str(steps or args.steps), '--warmup', str(warmup or args.warmup),
+           '--batch', str(batch or args.batch), '--values', json.dumps(values), '--log_every', str(log_every),
+           '--model_values', json.dumps(model_values or {}), '--collect', str(collect)]
+    return cmd + (['--store_rgb'] if store_rgb else [])
+
+def result_of(returncode, stdout, stderr) -> dict:
+    "A worker's RESULT line (its rank 0's figures)."
+    if returncode: raise SystemExit(stderr[-3000:])
+    return json.loads([l for l in stdout.splitlines() if l.startswith('RESULT ')][-1][7:])
+
+WORKER_ENV = dict(os.environ, OMP_NUM_THREADS='1')
+
+def run(nproc, values, args, **kw):
+    "One timed training in its own process (or `nproc` under torchrun): its RESULT."
     with tempfile.TemporaryDirectory() as d:
-        launcher = ['-m', 'torch.distributed.run', '--nproc_per_node', str(nproc)] if nproc > 1 else []
-        cmd = [sys.executable, *launcher, __file__, '--worker', '--run_dir', d, '--config', args.config,
-               '--steps', str(steps or args.steps), '--warmup', str(warmup or args.warmup), '--batch', str(args.batch),
-               '--values', json.dumps(values), '--log_every', str(log_every),
-               '--model_values', json.dumps(model_values or {}), '--collect', str(collect)]
-        cmd += ['--store_rgb'] if store_rgb else []
-        r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=600)
-        if r.returncode: raise SystemExit(r.stderr[-3000:])
-        line = [l for l in r.stdout.splitlines() if l.startswith('RESULT ')][-1]
-        return json.loads(line[7:])
+        r = subprocess.run(worker_command(nproc, values, args, d, **kw), capture_output=True, text=True,
+                           env=WORKER_ENV, timeout=600)
+        return result_of(r.returncode, r.stdout, r.stderr)
+
+def run_side_by_side(n, values, args, **kw):
+    "`n` independent one-process trainings started together (no communication): their RESULTs."
+    with tempfile.TemporaryDirectory() as d:
+        procs = [subprocess.Popen(worker_command(1, values, args, f'{d}/{i}', **kw), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=WORKER_ENV) for i in range(n)]
+        outputs = [p.communicate(timeout=600) for p in procs]
+        return [result_of(p.returncode, *out) for p, out in zip(procs, outputs)]
 
 def load() -> str: return ' '.join(f'{x:.2f}' for x in os.getloadavg())
 
@@ -131,6 +156,32 @@ def inputs_check(args):
           f'over rgb stored: {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}x')
     print(f'train_rgb_drawn_over_view = {rate["rgb, drawn"] / rate["view"]:.2f}; '
           f'train_rgb_drawn_over_stored = {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}')
+
+CEILING = {  # name: (independent processes, batch per process as a share of --batch)   (--ceiling)
+    'one process': (1, 1),
+    'one process, half batch': (1, 2),
+    'two independent processes, half batch each': (2, 2),
+}
+
+def ceiling_check(args):
+    """What two processes can reach on this machine with no communication at all (--ceiling): one process at the
+    global batch, one at half of it, and two independent processes at half of it started together."""
+    print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
+          f'{args.repeats} repeats, the fast one-process options (kept memory), one thread per process')
+    fast = dict(keep_freed_memory=True)
+    def one(name):
+        n, share = CEILING[name]
+        rs = run_side_by_side(n, fast, args, batch=args.batch // share)
+        return dict(windows_per_s=sum(r['windows_per_s'] for r in rs),
+                    cpu_ms_per_step=statistics.median(r['cpu_ms_per_step'] for r in rs))
+    results, rate = in_turn(CEILING, args.repeats, one)
+    print_rates(results, rate, 'one process', 42, 'CPU')
+    print(f'load average after: {load()}')
+    half = rate['one process, half batch'] / rate['one process']
+    side = rate['two independent processes, half batch each'] / (2 * rate['one process, half batch'])
+    print(f'half a batch runs at {half:.2f}x the windows/s of the whole one (1.00: no loss from the smaller matrices)')
+    print(f'side by side, each process keeps {side:.2f}x of its speed alone (shared caches and memory bandwidth)')
+    print(f'train_2proc_ceiling_without_communication = {2 * half * side:.2f}')
 
 def loss_check(args):
     "Final losses (mean of the last 10 logged steps) of `--loss_seeds` seeds in fp32 and in bf16."
@@ -165,9 +216,13 @@ if __name__ == '__main__':
     p.add_argument('--model_values', default='{}')     # model.* values of a worker (JSON)
     p.add_argument('--collect', type=int, default=0)     # a worker: train on this many collected episodes (0: none)
     p.add_argument('--store_rgb', action='store_true')   # a worker: keep the pictures in the collected episodes
+    p.add_argument('--ceiling', action='store_true')     # what 2 processes reach here with no communication at all
     args = p.parse_args()
     if args.worker:
         worker(args)
+        raise SystemExit
+    if args.ceiling:
+        ceiling_check(args)
         raise SystemExit
     if args.inputs:
         inputs_check(args)
