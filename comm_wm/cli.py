@@ -27,9 +27,9 @@ from .bc import BCConfig, train_bc, save_bc, load_bc
 from .results import ROW_KEYS, select_rows
 
 # %% auto #0
-__all__ = ['COMMANDS', 'SEED_INTERVAL', 'EvalConfig', 'PipelineConfig', 'configs_dir', 'resolve_config', 'parse_command',
-           'run_collect', 'share_data', 'run_train', 'bc_baseline', 'run_evaluate', 'evaluate_seeds', 'run_demo',
-           'seed_interval', 'seed_rows', 'main', 'shipped_bc', 'run_ship']
+__all__ = ['COMMANDS', 'SEED_INTERVAL', 'POOLED_INTERVAL', 'EvalConfig', 'PipelineConfig', 'configs_dir', 'resolve_config',
+           'parse_command', 'run_collect', 'share_data', 'run_train', 'bc_baseline', 'run_evaluate', 'evaluate_seeds',
+           'run_demo', 'seed_interval', 'seed_rows', 'main', 'shipped_bc', 'run_ship']
 
 # %% ../nbs/28_cli.ipynb #ec01b84c
 @dataclass
@@ -326,6 +326,7 @@ def run_demo(cfg: PipelineConfig) -> list:
 # %% ../nbs/28_cli.ipynb #fb110cb0
 SEED_INTERVAL = ('percentile bootstrap, 10000 resamples, RNG seed 0: training seeds with replacement, then the '
                  'episodes within each (training seed, evaluation seed)')   # the `ci95_estimator` of rows over seeds
+POOLED_INTERVAL = 'Wilson score interval over all the episodes (no world model: no training seed to resample)'
 
 def seed_interval(strata, # per training seed, per evaluation seed: (successes, episodes)
                   level: float = 0.95, # coverage of the interval
@@ -370,8 +371,10 @@ def _combine(group: list[dict]) -> dict:
     longest = max(len(r['message_accuracy']) for r in group)
     accuracy = [float(np.mean([r['message_accuracy'][i] for r in group if len(r['message_accuracy']) > i]))
                 for i in range(longest)]
-    return dict(method=first['method'], task=first['task'], success_rate=sum(k) / sum(n),
-                ci95=list(seed_interval([[s[e] for e in eval_seeds[0]] for s in by_seed.values()])),
+    pooled = list(by_seed) == [None]   # a method without a world model: its episodes are all there is to resample
+    ci95 = (wilson_ci(sum(k), sum(n)) if pooled
+            else seed_interval([[s[e] for e in eval_seeds[0]] for s in by_seed.values()]))
+    return dict(method=first['method'], task=first['task'], success_rate=sum(k) / sum(n), ci95=list(ci95),
                 episodes=sum(n), seeds=len(eval_seeds[0]),
                 mean_steps=_weighted(steps, 'mean_steps', [ki for ki in k if ki]) if steps else float('nan'),
                 spl=_weighted(group, 'spl', n), bits_per_episode=_weighted(group, 'bits_per_episode', n),
@@ -381,7 +384,7 @@ def _combine(group: list[dict]) -> dict:
                 message_accuracy=[round(x, 4) for x in accuracy], train_seeds=[p['train_seed'] for p in per_seed],
                 per_seed=per_seed, strata=[dict(train_seed=t, eval_seed=e, successes=ki, episodes=ni)
                                            for t, s in by_seed.items() for e, (ki, ni) in sorted(s.items())],
-                ci95_estimator=SEED_INTERVAL)
+                ci95_estimator=POOLED_INTERVAL if pooled else SEED_INTERVAL)
 
 def seed_rows(rows: list[dict], # rows of `evaluate`, one evaluation seed each, with `train_seed` and `eval_seed`
               methods=None, tasks=None, # as in `select_rows`
