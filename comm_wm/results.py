@@ -312,30 +312,32 @@ def diagnostics_table(run_dirs, # a run folder or a list of them
                                            for m in measures])
 
 # %% ../nbs/27_results.ipynb #3f52a838
+def _timing(run_dir: Path, keys: tuple) -> dict:
+    "`run_dir/timing.json`, checked to hold `keys`."
+    path = run_dir / 'timing.json'
+    timing = load_json(path)
+    if not isinstance(timing, dict) or not set(keys) <= timing.keys():
+        raise ValueError(f"{path}: expected {' and '.join(keys)}, got {timing!r}")
+    return timing
+
 def timing_table(run_dirs, # a run folder or a list of them, each with the timing.json of `comm_wm demo`
                 ) -> str:
     "Minutes in all and minutes training, one row per run folder."
-    body = []
-    for run_dir in _as_paths(run_dirs):
-        path = run_dir / 'timing.json'
-        timing = load_json(path)
-        if not isinstance(timing, dict) or not {'train_seconds', 'total_seconds'} <= timing.keys():
-            raise ValueError(f'{path}: expected train_seconds and total_seconds, got {timing!r}')
-        body.append([f'`{run_dir.name}`', f"{timing['total_seconds'] / 60:.1f}", f"{timing['train_seconds'] / 60:.1f}"])
+    timings = [(run_dir, _timing(run_dir, ('train_seconds', 'total_seconds'))) for run_dir in _as_paths(run_dirs)]
+    body = [[f'`{d.name}`', f"{t['total_seconds'] / 60:.1f}", f"{t['train_seconds'] / 60:.1f}"] for d, t in timings]
     return markdown(['run', 'minutes in all', 'minutes training'], body)
 
 # %% ../nbs/27_results.ipynb #1c283997
 def evaluation_time_table(run_dirs, # run folders, each with the timing.json of a `comm_wm evaluate` run
                          ) -> str:
-    "Minutes of each folder's evaluation and the processes it ran in, one row per run folder."
-    body = []
-    for run_dir in _as_paths(run_dirs):
-        path = run_dir / 'timing.json'
-        timing = load_json(path)
-        if not isinstance(timing, dict) or not {'evaluate_seconds', 'processes'} <= timing.keys():
-            raise ValueError(f'{path}: expected evaluate_seconds and processes, got {timing!r}')
-        body.append([f'`{run_dir.name}`', f"{timing['evaluate_seconds'] / 60:.1f}", str(timing['processes'])])
-    return markdown(['run', 'minutes evaluating', 'processes'], body)
+    "Minutes of each folder's evaluation, its processes, and each model's minutes of training where they were recorded."
+    timings = [(run_dir, _timing(run_dir, ('evaluate_seconds', 'processes'))) for run_dir in _as_paths(run_dirs)]
+    trained = any('train_seconds_per_seed' in t for _, t in timings)   # {training seed: seconds}, in seed order
+    per_seed = lambda t: ' / '.join(f'{s / 60:.0f}' for s in t.get('train_seconds_per_seed', {}).values()) or '-'
+    body = [[f'`{d.name}`', f"{t['evaluate_seconds'] / 60:.1f}", str(t['processes'])] + [per_seed(t)] * trained
+            for d, t in timings]
+    header = ['run', 'minutes evaluating', 'processes'] + ['minutes training, per training seed'] * trained
+    return markdown(header, body)
 
 def program_rows_table(run_dirs, # folders written by scripts/program_eval.py
                       ) -> str:
