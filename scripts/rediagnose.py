@@ -16,7 +16,7 @@ import torch
 from comm_wm.checkpoints import load_checkpoint
 from comm_wm.diagnostics import diagnose
 from comm_wm.messages import GridMessage
-from comm_wm.train import ExperimentConfig, load_or_collect, _first_drawn   # the pictures training draws for them
+from comm_wm.train import ExperimentConfig, load_or_collect, first_windows_drawn
 
 sys.path.insert(0, str(Path(__file__).parent))
 from compare_runs import compare_values, flatten   # noqa: E402  (the same comparison as for whole runs)
@@ -27,7 +27,8 @@ def rediagnose(folder: Path, data_root: Path) -> dict:
     model, cfg = load_checkpoint(folder, ExperimentConfig)
     cfg = dataclasses.replace(cfg, run_dir=str(data_root / cfg.env.task))
     held_out = load_or_collect(cfg, 'eval', progress=False)
-    if cfg.model.input == 'rgb' and 'rgb' not in held_out: held_out = _first_drawn(held_out, cfg.train.window, cfg.env)
+    if cfg.model.input == 'rgb' and 'rgb' not in held_out:   # the pictures the model reads, drawn as training draws them
+        held_out = first_windows_drawn(held_out, cfg.train.window, cfg.env)
     return diagnose(model, held_out, window=cfg.train.window, message_kind=GridMessage.from_env(cfg.env))
 
 
