@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PRECISIONS', 'LOCK', 'DataConfig', 'TrainConfig', 'ExperimentConfig', 'sync_model_config', 'batch_indices',
            'load_or_collect', 'check_cached', 'maybe_init_distributed', 'keep_freed_memory', 'lr_at', 'train',
-           'first_windows_drawn', 'NonFiniteLossError', 'RunLockedError', 'run_lock', 'main']
+           'diagnosis_windows', 'NonFiniteLossError', 'RunLockedError', 'run_lock', 'main']
 
 # %% ../nbs/23_train.ipynb #26e90b02
 import contextlib, ctypes, dataclasses, json, math, os, re, sys, time
@@ -283,12 +283,13 @@ def _drawn(batch, env):
     out.update((k, v) for k, v in batch.items() if k not in ('direction', 'partner_tile'))
     return out
 
-def first_windows_drawn(traj:dict, # episode-major trajectories holding the integer views (`comm_wm.data.collect`)
-                        window:int, # the training window
-                        env:EnvConfig, # how the views are drawn (tile size, view mode)
-                       ) -> dict: # the same keys, cut to the first window, with `rgb` added
-    "The first window + 1 steps of every episode (the windows `diagnose` reads) with their RGB views drawn."
-    T = traj['action'].shape[1]
+def diagnosis_windows(traj:dict, # held-out episode-major trajectories (`comm_wm.data.collect`)
+                      cfg:ExperimentConfig, # the run's config: what the model reads, the window, how views are drawn
+                     ) -> dict: # `traj` as `diagnose` reads it for this model
+    """`traj` itself, or for a model that reads pictures the data does not hold, the first window + 1 steps of every
+    episode (the windows `diagnose` reads) with their RGB views drawn as training draws them."""
+    if cfg.model.input != 'rgb' or 'rgb' in traj: return traj
+    window, env, T = cfg.train.window, cfg.env, traj['action'].shape[1]
     def cut(v): return v[:, :window + 1] if v.shape[1] == T + 1 else v[:, :window] if v.shape[1] == T else v
     first = {k: cut(v) if v.ndim >= 2 else v for k, v in traj.items()}
     first['rgb'] = draw_rgb(first, env.tile_size, env.view_mode)
@@ -372,9 +373,7 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
         save_model(model, run / 'model.pt')
         if len(log.rows) > 1: _close(plot_losses(run))
         if diagnostics:
-            held_out = load_or_collect(cfg, 'eval', 0, tc.progress, collective=False)
-            if cfg.model.input == 'rgb' and 'rgb' not in held_out:   # the pictures the model reads
-                held_out = first_windows_drawn(held_out, tc.window, cfg.env)
+            held_out = diagnosis_windows(load_or_collect(cfg, 'eval', 0, tc.progress, collective=False), cfg)
             _close(save_diagnostics(diagnose(model, held_out, window=tc.window, message_kind=message_kind), run))
     if world > 1: dist.barrier()
     return model, run

@@ -3,7 +3,8 @@
 For each model folder given (a `comm_wm ship` folder such as `results/paper_rgb/hidden_goal/models/hidden_goal/seed0`,
 or a run folder), loads the model (weights only) and its run's `config.yaml`, collects the run's held-out episodes
 again into `--data` (the same episodes: collection is seeded by the config), runs `comm_wm.diagnostics.diagnose`
-as training does at its end (a model that reads pictures gets them drawn from the views, as training draws them), and compares the report with the folder's `diagnostics.json` value by value
+as training does at its end (on `comm_wm.train.diagnosis_windows`: for a model that reads pictures, they are drawn
+from the views), and compares the report with the folder's `diagnostics.json` value by value
 (`scripts/compare_runs.py`'s rules, `--tolerance`, default 1e-5). Ends with `rediagnose: N values differ`; exits 1
 when any differs.
 
@@ -16,7 +17,7 @@ import torch
 from comm_wm.checkpoints import load_checkpoint
 from comm_wm.diagnostics import diagnose
 from comm_wm.messages import GridMessage
-from comm_wm.train import ExperimentConfig, load_or_collect, first_windows_drawn
+from comm_wm.train import ExperimentConfig, diagnosis_windows, load_or_collect
 
 sys.path.insert(0, str(Path(__file__).parent))
 from compare_runs import compare_values, flatten   # noqa: E402  (the same comparison as for whole runs)
@@ -26,9 +27,7 @@ def rediagnose(folder: Path, data_root: Path) -> dict:
     "Today's `diagnose` report of the model in `folder`, on its run's held-out episodes collected into `data_root`."
     model, cfg = load_checkpoint(folder, ExperimentConfig)
     cfg = dataclasses.replace(cfg, run_dir=str(data_root / cfg.env.task))
-    held_out = load_or_collect(cfg, 'eval', progress=False)
-    if cfg.model.input == 'rgb' and 'rgb' not in held_out:   # the pictures the model reads, drawn as training draws them
-        held_out = first_windows_drawn(held_out, cfg.train.window, cfg.env)
+    held_out = diagnosis_windows(load_or_collect(cfg, 'eval', progress=False), cfg)   # pictures drawn as in training
     return diagnose(model, held_out, window=cfg.train.window, message_kind=GridMessage.from_env(cfg.env))
 
 
