@@ -8,15 +8,16 @@ partner rolled inside the horizon (`imagine_in_horizon` on: the pair rollout, th
 population 256, horizon 8, 3 iterations:
 - the reference: today's path, fp32 with every candidate rolled (`share_prefixes=False`) in calls of 1024 sequences
   (the default `CEMConfig.chunk_size`), timed in the same run;
-- fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), calls of 4096 sequences (the shipped configs), bf16
-  (`PlannerConfig.precision`), and their combinations;
+- fp32 with shared prefixes (`comm_wm.jepa.PrefixTree`), calls of 4096 sequences (the shipped configs) or of 32768
+  (every problem of the batched decision in one call), bf16 (`PlannerConfig.precision`), and their combinations;
 for one problem at a time and for `--envs` environments x 2 agents planned in one call (as evaluation runs), each
 from a uniform distribution (an episode's first decision) and, for the batched problems, warm-started from the last
 decision's shifted plan (how the planner runs at every later step of an episode). For each
 it prints ms per decision, the speed-up over the reference, the share of predictor rows the prefix tree saves, and
 the achieved GFLOP/s (the rollout's multiply-adds, counted from the layer shapes and the rows each step computes) as
 a fraction of one (256 x H) @ (H x H) matmul (H the model's hidden width) of the same precision timed in the same
-run. It checks whether
+run, and that matmul with a new row count at every call (as the prefix tree's steps give it: oneDNN, which runs
+bf16 here, prepares a kernel for each new shape; float32's matmul does not). It checks whether
 each configuration finds the reference's best sequences (shared prefixes change only float rounding; bf16 changes
 the costs). What bf16 and shared prefixes cost in success on real episodes: `python scripts/planner_precision.py`.
 `--loop` adds the plain per-candidate loop (slow). Medians of `--repeats` runs, the configurations timed in turn.
@@ -32,7 +33,7 @@ from comm_wm.planner import (CEMConfig, PlannerConfig, CandidateCost, discrete_c
 
 # (precision, share_prefixes, sequences per batched call); the first is today's path, the reference
 CONFIGS = (('fp32', False, 1024), ('fp32', True, 1024), ('fp32', False, 4096), ('fp32', True, 4096),
-           ('bf16', False, 1024), ('bf16', True, 4096))
+           ('fp32', True, 32768), ('bf16', False, 1024), ('bf16', True, 4096), ('bf16', True, 32768))
 
 
 def make_model(checkpoint=None):
@@ -90,6 +91,15 @@ def matmul_gflops(rows, width, dtype, repeats=50):
     x, w = torch.randn(rows, width).to(dtype), torch.randn(width, width).to(dtype)
     t = median_seconds(lambda: [x @ w for _ in range(repeats)], 3) / repeats
     return 2 * rows * width * width / t / 1e9
+
+
+def new_shape_gflops(rows, width, dtype, calls=200):
+    "GFLOP/s of `calls` matmuls like `matmul_gflops`', each with one row more than the last (never the same shape)."
+    w = torch.randn(width, width).to(dtype)
+    xs = [torch.randn(rows + i, width).to(dtype) for i in range(calls)]
+    start = time.perf_counter()
+    for x in xs: x @ w
+    return sum(2 * len(x) * width * width for x in xs) / (time.perf_counter() - start) / 1e9
 
 
 def loop_cost(model, z0, h_j0, z_j0, h_i0, actions, cfg: PlannerConfig):
@@ -168,13 +178,20 @@ def main():
                 same = ('same best sequences as the reference' if torch.equal(best, ref_best) else
                         f'same first action as the reference in {(best[:, 0] == ref_best[:, 0]).float().mean():.0%} '
                         f'of problems, same sequence in {(best == ref_best).all(1).float().mean():.0%}')
-                print(f'  {precision} {"shared prefixes" if share else "every candidate"}, chunks of {chunk:4d}: '
+                print(f'  {precision} {"shared prefixes" if share else "every candidate"}, chunks of {chunk:5d}: '
                       f'{1e3 * seconds / b:8.2f} ms per decision, {ref_s / seconds:5.2f}x the reference; '
                       f'rows saved {1 - counted.rows / counted.flat_rows:4.0%}; {gflops:6.1f} GFLOP/s = '
                       f'{gflops / peak[precision]:4.0%} of a {precision} matmul; {same}')
                 speedups[case, precision, share, chunk] = ref_s / seconds
         print(f"\nmatmul (256 x {width}) @ ({width} x {width}): fp32 {peak['fp32']:.1f} GFLOP/s, "
               f"bf16 {peak['bf16']:.1f} GFLOP/s ({peak['bf16'] / peak['fp32']:.2f}x)")
+        for rows in (256, 3000):
+            fixed = {p: matmul_gflops(rows, width, dt) for p, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
+            moving = {p: new_shape_gflops(rows, width, dt) for p, dt in (('fp32', torch.float32),
+                                                                       ('bf16', torch.bfloat16))}
+            print(f'matmul ({rows}.. x {width}) @ ({width} x {width}), a new row count at every call: '
+                  + ', '.join(f'{p} {moving[p]:.1f} GFLOP/s ({moving[p] / fixed[p]:.2f}x the same shape repeated)'
+                              for p in moving))
         if a.loop:
             start = problem(model, 1, g)
             cem = CEMConfig(population=256, horizon=8, iterations=3, num_elites=32)

@@ -1,36 +1,44 @@
 """Training throughput of the world model: windows/s of today's path and of the faster options, one process and two.
 
-Each run trains the `demo` model on synthetic trajectories of the contract's shapes (the speed does not depend on
-the data) for `--steps` steps at global batch `--batch`, one torch thread per process unless said otherwise; the
-clock runs from the end of `--warmup` steps to the end of the last step (not the files written after it). The
-paths, all measured in this run, in turn, `--repeats` times (medians):
+Each run trains the `demo` model (it reads RGB views) on synthetic trajectories of the contract's shapes, kept as
+integer views as collected ones are (the speed does not depend on the data), for `--steps` steps at global batch
+`--batch`, one torch thread per process unless said otherwise; the clock runs from the end of `--warmup` steps to
+the end of the last step (not the files written after it). The paths, all measured in this run, in turn,
+`--repeats` times (medians):
 
-- `reference`: today's path, the defaults (fp32, one process);
-- `keep_memory`: `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page faults per step);
-- `bf16`: `train.precision=bf16` (bfloat16 autocast) with the kept memory;
-- `2 threads`: one process, `train.num_threads=2`, kept memory (does one process already use both cores?);
-- `2 processes`: torchrun, 2 processes (gloo), the defaults; `2 processes, fast`: kept memory + `train.static_graph`.
+- `reference`: today's path: fp32, one process, each batch's pictures drawn from its views and convolved
+  (`train.rgb_tiles=false`);
+- `keep_memory`: the same with `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page
+  faults per step);
+- `tiles`: kept memory and each cell's tile read instead of its pixels (`train.rgb_tiles`, the default:
+  `WorldModel.encode_tiles`, the same numbers up to float rounding);
+- `bf16`: `tiles` with `train.precision=bf16` (bfloat16 autocast);
+- `2 threads`: `tiles` in one process with `train.num_threads=2` (does one process already use both cores?);
+- `2 processes`: torchrun, 2 processes (gloo), today's path; `2 processes, fast`: `tiles` + `train.static_graph`.
 
 Besides windows/s (wall clock), each run reports its rank 0's CPU time per step: on a machine other programs
 share, wall time counts their time too, CPU time does not. The load average before and after is printed.
-`--loss_steps N` also trains `--loss_seeds` seeds for N steps in fp32 and in bf16 and prints the final losses
-(means of the last 10 logged steps), to compare the difference between precisions with the spread between seeds.
+`--loss_steps N` also trains `--loss_seeds` seeds for N steps on the reference, `tiles` and `bf16` paths and prints
+the final losses (means of the last 10 logged steps), to compare each path's difference from the reference with the
+spread between seeds.
 
 `--inputs` measures instead what the model reads, on episodes collected from the env (`--episodes`, the demo
 config's policy; the collection is not timed), one process, one thread, the demo config's train section:
 
 - `view`: `model.input=view`, the integer views;
-- `rgb, drawn`: `model.input=rgb`, the RGB views drawn from each batch's views (`comm_wm.data.draw_rgb`), the data
-  kept as integer views (how `comm_wm train` trains a model that reads pixels);
+- `rgb, tiles`: `model.input=rgb` on the data kept as integer views, each cell's tile read
+  (`comm_wm.data.draw_rgb_tiles`, how `comm_wm train` trains a model that reads pixels);
+- `rgb, drawn`: the same with the RGB views drawn from each batch's views (`comm_wm.data.draw_rgb`,
+  `train.rgb_tiles=false`);
 - `rgb, stored`: `model.input=rgb` on pictures kept in the trajectories (`collect(store_rgb=True)`: the same
   pixels; 9408 bytes a picture at tile size 8 against 50 for its view and partner tile), to tell the cost of
   drawing from the cost of reading pixels.
 
-Its last line: `train_rgb_drawn_over_view = X; train_rgb_drawn_over_stored = Y` (windows/s ratios).
+Its last line: `train_rgb_tiles_over_view = X; train_rgb_tiles_over_drawn = Y` (windows/s ratios).
 
 The last line otherwise: `train_speedup_vs_fp32_reference = X` (the fastest one-process, one-thread path over the
 reference, which also runs on one core; the line above it names the fastest path of all) and
-`train_windows_per_s_2proc_over_1proc = Y` (2 processes, fast, over one process with the same options).
+`train_windows_per_s_2proc_over_1proc = Y` (2 processes, fast, over `tiles`: one process with the same options).
 
 `--ceiling` measures what two processes can reach on this machine with no communication at all: one process at the
 global batch, one at half of it, and two independent processes at half of it started together (not torchrun: no
@@ -45,19 +53,23 @@ usage: python bench/train.py [--steps 20] [--repeats 3] [--loss_steps 0]
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
+TODAY = dict(rgb_tiles=False)   # today's path: the pictures drawn from the batch's views and convolved
+FAST = dict(keep_freed_memory=True)   # with the default rgb_tiles: each cell's tile read (WorldModel.encode_tiles)
 PATHS = {  # name: (processes, train.* values)
-    'reference': (1, {}),
-    'keep_memory': (1, dict(keep_freed_memory=True)),
-    'bf16': (1, dict(keep_freed_memory=True, precision='bf16')),
-    '2 threads': (1, dict(keep_freed_memory=True, num_threads=2)),
-    '2 processes': (2, {}),
-    '2 processes, fast': (2, dict(keep_freed_memory=True, static_graph=True)),
+    'reference': (1, TODAY),
+    'keep_memory': (1, dict(TODAY, keep_freed_memory=True)),
+    'tiles': (1, FAST),
+    'bf16': (1, dict(FAST, precision='bf16')),
+    '2 threads': (1, dict(FAST, num_threads=2)),
+    '2 processes': (2, TODAY),
+    '2 processes, fast': (2, dict(FAST, static_graph=True)),
 }
-ONE_PROCESS_FAST = ('keep_memory', 'bf16')   # the one-process paths X picks the fastest of (one thread, one core)
-INPUTS = {  # name: (model.input, pictures stored in the trajectories)   (--inputs)
-    'view': ('view', False),
-    'rgb, drawn': ('rgb', False),
-    'rgb, stored': ('rgb', True),
+ONE_PROCESS_FAST = ('keep_memory', 'tiles', 'bf16')   # the one-process paths X picks the fastest of (one thread, one core)
+INPUTS = {  # name: (model.input, pictures stored in the trajectories, train.* values)   (--inputs)
+    'view': ('view', False, {}),
+    'rgb, tiles': ('rgb', False, {}),
+    'rgb, drawn': ('rgb', False, TODAY),
+    'rgb, stored': ('rgb', True, {}),
 }
 
 def in_turn(names, repeats: int, run_one):
@@ -149,13 +161,15 @@ def inputs_check(args):
     print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
           f'{args.repeats} repeats, {args.episodes} collected episodes, one process, one thread')
     results, rate = in_turn(INPUTS, args.repeats, lambda name: run(
-        1, {}, args, model_values=dict(input=INPUTS[name][0]), collect=args.episodes, store_rgb=INPUTS[name][1]))
+        1, INPUTS[name][2], args, model_values=dict(input=INPUTS[name][0]), collect=args.episodes,
+        store_rgb=INPUTS[name][1]))
     print_rates(results, rate, 'view', 12, 'CPU')
     print(f'load average after: {load()}')
-    print(f'rgb drawn on the fly over view: {rate["rgb, drawn"] / rate["view"]:.2f}x; '
-          f'over rgb stored: {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}x')
-    print(f'train_rgb_drawn_over_view = {rate["rgb, drawn"] / rate["view"]:.2f}; '
-          f'train_rgb_drawn_over_stored = {rate["rgb, drawn"] / rate["rgb, stored"]:.2f}')
+    print(f'rgb tiles over view: {rate["rgb, tiles"] / rate["view"]:.2f}x; over rgb drawn: '
+          f'{rate["rgb, tiles"] / rate["rgb, drawn"]:.2f}x; rgb drawn over rgb stored: '
+          f'{rate["rgb, drawn"] / rate["rgb, stored"]:.2f}x')
+    print(f'train_rgb_tiles_over_view = {rate["rgb, tiles"] / rate["view"]:.2f}; '
+          f'train_rgb_tiles_over_drawn = {rate["rgb, tiles"] / rate["rgb, drawn"]:.2f}')
 
 CEILING = {  # name: (independent processes, batch per process as a share of --batch)   (--ceiling)
     'one process': (1, 1),
@@ -167,11 +181,10 @@ def ceiling_check(args):
     """What two processes can reach on this machine with no communication at all (--ceiling): one process at the
     global batch, one at half of it, and two independent processes at half of it started together."""
     print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
-          f'{args.repeats} repeats, the fast one-process options (kept memory), one thread per process')
-    fast = dict(keep_freed_memory=True)
+          f'{args.repeats} repeats, the fast one-process options (kept memory, tiles), one thread per process')
     def one(name):
         n, share = CEILING[name]
-        rs = run_side_by_side(n, fast, args, batch=args.batch // share)
+        rs = run_side_by_side(n, FAST, args, batch=args.batch // share)
         return dict(windows_per_s=sum(r['windows_per_s'] for r in rs),
                     cpu_ms_per_step=statistics.median(r['cpu_ms_per_step'] for r in rs))
     results, rate = in_turn(CEILING, args.repeats, one)
@@ -183,20 +196,20 @@ def ceiling_check(args):
     print(f'side by side, each process keeps {side:.2f}x of its speed alone (shared caches and memory bandwidth)')
     print(f'train_2proc_ceiling_without_communication = {2 * half * side:.2f}')
 
+LOSS_PATHS = ('reference', 'tiles', 'bf16')   # --loss_steps: the one-process paths whose losses are compared
+
 def loss_check(args):
-    "Final losses (mean of the last 10 logged steps) of `--loss_seeds` seeds in fp32 and in bf16."
+    "Final losses (mean of the last 10 logged steps) of `--loss_seeds` seeds on each of LOSS_PATHS."
     final = {}
-    for precision in ('fp32', 'bf16'):
-        final[precision] = []
-        for seed in range(args.loss_seeds):
-            losses = run(1, dict(keep_freed_memory=True, precision=precision, seed=seed), args,
-                         steps=args.loss_steps - 1, warmup=1, log_every=1)['losses']
-            final[precision].append(statistics.mean(losses[-10:]))
-    diffs = [b - a for a, b in zip(final['fp32'], final['bf16'])]
+    for name in LOSS_PATHS:
+        final[name] = [statistics.mean(run(1, dict(PATHS[name][1], seed=seed), args, steps=args.loss_steps - 1,
+                                           warmup=1, log_every=1)['losses'][-10:]) for seed in range(args.loss_seeds)]
     print(f'final loss after {args.loss_steps} steps (mean of the last 10), seeds 0..{args.loss_seeds - 1}:')
-    for precision, v in final.items(): print(f'  {precision}: ' + ', '.join(f'{x:.4f}' for x in v))
-    print(f'  bf16 - fp32 per seed: ' + ', '.join(f'{d:+.4f}' for d in diffs)
-          + f'; spread between seeds (std, fp32): {statistics.stdev(final["fp32"]):.4f}')
+    for name, v in final.items(): print(f'  {name}: ' + ', '.join(f'{x:.4f}' for x in v))
+    for name in LOSS_PATHS[1:]:
+        diffs = [b - a for a, b in zip(final['reference'], final[name])]
+        print(f'  {name} - reference per seed: ' + ', '.join(f'{d:+.4f}' for d in diffs))
+    print(f'  spread between seeds (std, reference): {statistics.stdev(final["reference"]):.4f}')
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -241,4 +254,4 @@ if __name__ == '__main__':
     print(f'fastest path on both cores: {fastest_both} ({rate[fastest_both] / rate["reference"]:.2f}x reference)')
     print(f'fastest one-process, one-thread path: {fastest}')
     print(f'train_speedup_vs_fp32_reference = {rate[fastest] / rate["reference"]:.2f}; '
-          f'train_windows_per_s_2proc_over_1proc = {rate["2 processes, fast"] / rate["keep_memory"]:.2f}')
+          f'train_windows_per_s_2proc_over_1proc = {rate["2 processes, fast"] / rate["tiles"]:.2f}')

@@ -13,14 +13,14 @@ from tqdm.auto import tqdm
 from .core import UNSEEN, VIEW_SIZE
 from .config import atomic_write, FileError, MissingFileError
 from .messages import view_to_message
-from .render import VIEW_MODES, render_views
+from .render import VIEW_MODES, render_views, view_tile_ids
 from .env import EnvConfig, GridWorld
 
 # %% auto #0
 __all__ = ['POLICIES', 'PROGRESS', 'MANIFEST', 'FORMAT', 'VERSION', 'RECOLLECT', 'BLOCK_FORMAT', 'WINDOW_KEYS', 'RGB_SOURCES',
            'Trajectories', 'collect', 'save_trajectories', 'load_trajectories', 'read_torch_file', 'write_block',
            'read_block', 'state_digest', 'source_digest', 'assign_blocks', 'WindowDataset', 'synthetic_trajectories',
-           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows', 'draw_rgb']
+           'synthetic_batch', 'window_index', 'gather_windows', 'first_windows', 'draw_rgb', 'draw_rgb_tiles']
 
 # %% ../nbs/16_data.ipynb #5eb12b51
 from .core import exists, default
@@ -491,8 +491,17 @@ def draw_rgb(data:dict, # holds RGB_SOURCES: `view` (..., A, 7, 7), `direction` 
              view_mode:str='centered', # the env's `view_mode`
             ) -> torch.Tensor: # (..., A, 7t, 7t, 3) uint8 on the views' device
     "The RGB views of `data`'s integer views, drawn as `GridWorld` draws them (`render_views`)."
+    return render_views(*_rgb_sources(data), view_mode, tile_size)
+
+def draw_rgb_tiles(data:dict, # holds RGB_SOURCES, as for `draw_rgb`
+                   view_mode:str='centered', # the env's `view_mode`
+                  ) -> torch.Tensor: # (..., A, 7, 7) int64 rows of `comm_wm.render.tile_bank`
+    "The tile of each cell of the RGB views `draw_rgb` draws (`view_tile_ids`), for `WorldModel.encode_tiles`."
+    return view_tile_ids(*_rgb_sources(data), view_mode)
+
+def _rgb_sources(data):
     missing = [k for k in RGB_SOURCES if k not in data]
     if missing:
         raise ValueError(f'data: expected {RGB_SOURCES} to draw RGB views from, missing {missing} (trajectories '
                          "collected before comm_wm stored 'partner_tile': collect them again)")
-    return render_views(data['view'], data['direction'], data['partner_tile'], view_mode, tile_size)
+    return data['view'], data['direction'], data['partner_tile']

@@ -18,6 +18,7 @@ __all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead
 from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor
 from .config import ConfigBase, check_int_in, check_number_in, check_one_of
 from .hl_gauss_layer import HLGaussLayer
+from .render import tile_bank
 
 # %% ../nbs/18_jepa.ipynb #59dcacab
 @dataclass
@@ -76,8 +77,12 @@ class GridEncoder(nn.Module):
         self.out = nn.Sequential(nn.GELU(), nn.Linear(hidden_dim, hidden_dim), nn.GELU(),
                                  nn.Linear(hidden_dim, out_dim))
 
-    def forward(self, x, position=None):
-        x = self.mix(self.stem(x))
+    def forward(self, x, position=None): return self.from_cells(self.mix[0](self.stem(x)), position)
+
+    def from_cells(self, x, # (B, C, 7, 7) each cell's stem output, activated (`mix[0]`)
+                   position=None): # (B, 2) int64, or None for an unknown position
+        "The encoder after its per-cell stem and activation: 3x3 conv, MLP and position embedding, (B, out_dim)."
+        x = self.mix[2](self.mix[1](x))
         x = self.fc(rearrange(x, 'b c h w -> b (c h w)'))
         if exists(position):
             if position.min() < 0 or position.max() >= self.grid_size:
@@ -214,6 +219,9 @@ class WorldModel(nn.Module):
         stem = (nn.Conv2d(3, C, cfg.tile_size, stride=cfg.tile_size) if cfg.input == 'rgb'
                 else nn.Conv2d(NUM_OBJECT_TYPES + 1, C, 1))
         self.obs_encoder = GridEncoder(stem, C, H, D, cfg.grid_size)
+        if cfg.input == 'rgb':   # the 72 tiles RGB views are made of, (K, 3, t, t) in [0, 1] (`encode_tiles`)
+            tiles = rearrange(tile_bank(cfg.tile_size).float() / 255., 'k h w c -> k c h w')
+            self.register_buffer('tile_pixels', tiles, persistent=False)
         self.msg_encoder = GridEncoder(nn.Conv2d(NUM_OBJECT_TYPES, C, 1), C, H, Dm, cfg.grid_size)
         self.no_message_latent = nn.Parameter(torch.randn(Dm) * 0.1)
         self.proj_z, self.proj_c = _mlp(D, H, cfg.proj_dim), _mlp(Dm, H, cfg.proj_dim)
@@ -246,6 +254,22 @@ class WorldModel(nn.Module):
             x = rearrange(one_hot, 'b h w c -> b c h w')
         self._check_position(position, obs.shape[0])
         return self.obs_encoder(x, position.long())
+
+    def encode_tiles(self, tile_ids, # (B, 7, 7) int64 rows of `comm_wm.render.tile_bank` (`view_tile_ids`)
+                     position): # (B, 2) int64 absolute (row, col)
+        "`encode` of the RGB views these tiles lay out, undrawn: the stem's response to each tile, gathered per cell."
+        if self.cfg.input != 'rgb':
+            raise ValueError(f"tile_ids: encode_tiles is for a model that reads RGB views, this one reads "
+                             f"{self.cfg.input!r}")
+        check_tensor('tile_ids', tile_ids, ndim=3, last=(VIEW_SIZE, VIEW_SIZE), dtype_kind='int')
+        num_tiles = len(self.tile_pixels)
+        if tile_ids.numel() and (tile_ids.min() < 0 or tile_ids.max() >= num_tiles):
+            raise ValueError(f'tile_ids: expected tile ids in 0..{num_tiles - 1}, '
+                             f'got {tile_ids.min().item()}..{tile_ids.max().item()}')
+        self._check_position(position, tile_ids.shape[0])
+        enc = self.obs_encoder   # one tile is one stem step: the stem and its activation run once per tile
+        per_tile = rearrange(enc.mix[0](enc.stem(self.tile_pixels)), 'k c 1 1 -> k c')   # (K, C)
+        return enc.from_cells(rearrange(per_tile[tile_ids.long()], 'b h w c -> b c h w'), position.long())
 
     def encode_message(self, message, # (B, 5, 7, 7) one-hot float (unseen cells all zero)
                        position=None): # (B, 2) sender position, or None when the channel does not send it
@@ -345,6 +369,16 @@ def rollout(self:WorldModel,
         heard_steps.append(tuple(heard) if pair else heard[0])
     return Rollout(tuple(steps), None if per_step else tuple(heard_steps))
 
+def _round_length(n:int) -> int:
+    "`n` rounded up to a multiple of 2^(bits(n) - 3), at least 8: at most a quarter more, few distinct lengths."
+    block = 1 << max(3, n.bit_length() - 3)
+    return -(-n // block) * block
+
+def _padded(rows, # (U,) indices
+            length:int): # L >= U
+    "`rows` with its last entry repeated up to `length`, (L,)."
+    return rows if length <= len(rows) else torch.cat([rows, rows[-1:].expand(length - len(rows))])
+
 def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
     "`rollout` over the rows of a `PrefixTree`, grown as it goes: each distinct prefix (as moved) is stepped once."
     if actions.shape[:2] != (tree.num_candidates, tree.horizon) or latents[0].shape[0] != tree.num_starts:
@@ -364,10 +398,12 @@ def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
         taken = None if stay_action is None else (
             lambda rows, a: model.stay_if_blocked(z_me, a, stay_action, rows=rows))
         parent, mine = tree.grow(taken)                              # (U_t,) row at step t-1, my move a_t
+        if z_me.dtype in (torch.bfloat16, torch.float16):   # oneDNN prepares a kernel per matmul shape: rows padded
+            parent, mine = (_padded(x, _round_length(len(x))) for x in (parent, mine))   # with copies of the last
         z_me_next = model.next(z_me[parent], mine, heard_by_me[parent])
         if pair:   # the partner's a_t is the same for all candidates of a row: its step runs once per row at t-1
             z_partner, heard_by_partner = latents[1], heard[1]
-            theirs = actions[tree.first[t], t, 1]                    # (U_{t-1},)
+            theirs = _padded(actions[tree.first[t], t, 1], len(z_partner))   # (U_{t-1},), padded as z_partner
             if exists(stay_action): theirs = model.stay_if_blocked(z_partner, theirs, stay_action)
             z_partner_next = model.next(z_partner, theirs, heard_by_partner)
             latents = [z_me_next, z_partner_next[parent]]

@@ -96,7 +96,8 @@ def _window_batch(batch, cfg):
     act = batch['action']
     if tuple(act.shape) != (b, o - 1, a):
         raise ValueError(f'batch["action"]: expected ({b}, {o - 1}, {a}), got {tuple(act.shape)}')
-    return batch[cfg.input], view, pos, act, mask
+    obs = batch['rgb_tile'] if cfg.input == 'rgb' and 'rgb_tile' in batch else batch[cfg.input]
+    return obs, view, pos, act, mask
 
 def _full_precision(fn, *tensors, **kw):
     "`fn(*tensors, **kw)` with autocast off and the floating-point tensors in float32 (as they are, without autocast)."
@@ -104,11 +105,12 @@ def _full_precision(fn, *tensors, **kw):
         return fn(*(t.float() if t.is_floating_point() else t for t in tensors), **kw)
 
 def _encode_window(model, obs, view, pos, kind):
-    "Image latents z and message latents h of every (step, agent), both (B, O, A, D)."
+    "Image latents z and message latents h of every (step, agent), both (B, O, A, D); obs: pictures or tile ids."
     b, o = view.shape[:2]
     flat = lambda t: rearrange(t, 'b o a ... -> (b o a) ...')
     unflat = lambda t: rearrange(t, '(b o a) ... -> b o a ...', b=b, o=o)
-    z = unflat(model.encode(flat(obs), flat(pos).long()))
+    tiles = model.cfg.input == 'rgb' and obs.ndim == view.ndim   # (B, O, A, 7, 7) tile ids, not pictures
+    z = unflat((model.encode_tiles if tiles else model.encode)(flat(obs), flat(pos).long()))
     h = unflat(kind.encode(model, dict(view=flat(view), position=flat(pos))))
     return z, h
 

@@ -13,7 +13,7 @@ from .core import EMPTY, WALL, GOAL, AGENT, UNSEEN, VIEW_SIZE, exists
 # %% auto #0
 __all__ = ['VIEW_MODES', 'DIR_TO_VEC', 'PAD', 'TILE_COLORS', 'NUM_BACKGROUNDS', 'NUM_OVERLAYS', 'view_offsets', 'self_cell',
            'minigrid_visibility', 'gather_views', 'integer_views', 'tile_bank', 'tile_rows', 'render_tiles',
-           'strip_bank', 'render_strips', 'view_tiles', 'partner_tiles', 'render_views']
+           'strip_bank', 'render_strips', 'view_tiles', 'partner_tiles', 'render_views', 'view_tile_ids']
 
 # %% ../nbs/12_render.ipynb #c6e52531
 VIEW_MODES = ('centered', 'minigrid')
@@ -270,16 +270,9 @@ def _check_per_view(name, x, lead):
         raise TypeError(f'{name}: expected an integer tensor, got {got}')
     if tuple(x.shape) != lead: raise ValueError(f'{name}: expected shape {lead} (one per view), got {tuple(x.shape)}')
 
-def render_views(view: torch.Tensor,          # (..., 7, 7) integer views: EMPTY..AGENT, UNSEEN
-                 direction: torch.Tensor,     # (...) each viewer's facing 0..3
-                 partner_tile: torch.Tensor,  # (...) from `partner_tiles`
-                 view_mode: str = 'centered', # the views' mode
-                 tile_size: int = 8,          # t, pixels per tile side
-                ) -> torch.Tensor:            # (..., 7t, 7t, 3) uint8 on the views' device
-    "RGB views drawn from integer views, pixel for pixel as `GridWorld` draws them from the full state."
+def _view_cells(view, direction, partner_tile, view_mode):
+    "Each cell's background, overlay and highlight (..., 7, 7) of integer views, checked (see `render_views`)."
     if view_mode not in VIEW_MODES: raise ValueError(f'view_mode: expected one of {VIEW_MODES}, got {view_mode!r}')
-    if not isinstance(tile_size, int) or tile_size < 1:
-        raise ValueError(f'tile_size: expected an int >= 1, got {tile_size!r}')
     if not isinstance(view, torch.Tensor) or view.ndim < 2 or tuple(view.shape[-2:]) != (VIEW_SIZE, VIEW_SIZE):
         raise ValueError(f'view: expected a tensor of shape (..., {VIEW_SIZE}, {VIEW_SIZE}), '
                          f'got {tuple(view.shape) if isinstance(view, torch.Tensor) else type(view).__name__}')
@@ -294,6 +287,28 @@ def render_views(view: torch.Tensor,          # (..., 7, 7) integer views: EMPTY
     overlay = torch.where(other, 5 + facing, 0)
     r, c = self_cell(view_mode)
     overlay[..., r, c] = 1 + direction if view_mode == 'centered' else 1 + 3           # the viewer's own triangle
+    return background, overlay, ~hidden
+
+def render_views(view: torch.Tensor,          # (..., 7, 7) integer views: EMPTY..AGENT, UNSEEN
+                 direction: torch.Tensor,     # (...) each viewer's facing 0..3
+                 partner_tile: torch.Tensor,  # (...) from `partner_tiles`
+                 view_mode: str = 'centered', # the views' mode
+                 tile_size: int = 8,          # t, pixels per tile side
+                ) -> torch.Tensor:            # (..., 7t, 7t, 3) uint8 on the views' device
+    "RGB views drawn from integer views, pixel for pixel as `GridWorld` draws them from the full state."
+    if not isinstance(tile_size, int) or tile_size < 1:
+        raise ValueError(f'tile_size: expected an int >= 1, got {tile_size!r}')
+    background, overlay, highlight = _view_cells(view, direction, partner_tile, view_mode)
     rows, strips = _banks(tile_size, view.device, view_mode == 'centered' and tile_size <= 8)
     if exists(strips): return render_strips(strips, rows, tile_size, background, overlay)
-    return render_tiles(rows, tile_size, background, overlay, ~hidden)
+    return render_tiles(rows, tile_size, background, overlay, highlight)
+
+def view_tile_ids(view: torch.Tensor,          # (..., 7, 7) integer views: EMPTY..AGENT, UNSEEN
+                  direction: torch.Tensor,     # (...) each viewer's facing 0..3
+                  partner_tile: torch.Tensor,  # (...) from `partner_tiles`
+                  view_mode: str = 'centered', # the views' mode
+                 ) -> torch.Tensor:            # (..., 7, 7) int64 rows of `tile_bank`
+    "The tile of each cell of the RGB views `render_views` draws: the picture is `tile_bank(t)[ids]`, tile by tile."
+    background, overlay, highlight = _view_cells(view, direction, partner_tile, view_mode)
+    return (background * NUM_OVERLAYS + overlay) * 2 + highlight.long()
+

@@ -26,7 +26,7 @@ from .checkpoints import save_model, save_checkpoint, restore_checkpoint
 from .metrics import MetricsLog, plot_losses
 from .diagnostics import diagnose, save_diagnostics
 from .data import (collect, save_trajectories, load_trajectories, MANIFEST, synthetic_trajectories, POLICIES,
-                          window_index, gather_windows, RGB_SOURCES, draw_rgb)
+                          window_index, gather_windows, RGB_SOURCES, draw_rgb, draw_rgb_tiles)
 
 # %% ../nbs/23_train.ipynb #934f4f81
 @dataclass
@@ -74,6 +74,7 @@ class TrainConfig(ConfigBase):
     precision: str = 'fp32'           # 'bf16': the forward pass under bfloat16 autocast (SIGReg, HL-Gauss: fp32)
     keep_freed_memory: bool = False   # glibc: keep freed heap memory for reuse (no page faults per step; same numbers)
     static_graph: bool = False        # torchrun: DDP's static_graph (the same parameters get gradients every step)
+    rgb_tiles: bool = True            # an RGB model on stored views reads each cell's tile (False: the drawn pictures)
     progress: bool = True
     tensorboard: bool = True          # also log to TensorBoard when it is installed
 
@@ -152,7 +153,7 @@ def load_or_collect(cfg:ExperimentConfig, split:str='train', rank:int=0, progres
                                       cfg.env.max_steps, cfg.env.num_agents, cfg.env.tile_size, cfg.env.size,
                                       NUM_ACTIONS[cfg.env.view_mode],
                                       seed=cfg.train.seed if train_split else cfg.data.eval_seed,
-                                      rgb=cfg.model.input == 'rgb')
+                                      rgb=False)   # views only, as collected: an RGB model's pictures are drawn
     keys = ('view', 'position', 'direction', 'action', 'distance', 'valid')
     keys += ('partner_tile', 'rgb') if cfg.model.input == 'rgb' else ()   # rgb: only in caches of older comm_wm
     path = Path(cfg.run_dir) / 'data' / split
@@ -277,9 +278,10 @@ def train(cfg:ExperimentConfig, # the experiment (see `ExperimentConfig`)
             cfg.save(run / 'config.yaml')
         return _train_locked(cfg, traj, callback, diagnostics, rank, world)
 
-def _drawn(batch, env):
-    "A batch of windows with its RGB views drawn on its device: the keys and tensors of a batch of stored pictures."
-    out = dict(rgb=draw_rgb(batch, env.tile_size, env.view_mode))
+def _drawn(batch, env, tiles:bool=True):
+    "A batch of windows with its RGB views: each cell's tile (`rgb_tile`, see `WorldModel.encode_tiles`) or drawn."
+    out = dict(rgb_tile=draw_rgb_tiles(batch, env.view_mode)) if tiles else dict(rgb=draw_rgb(batch, env.tile_size,
+                                                                                            env.view_mode))
     out.update((k, v) for k, v in batch.items() if k not in ('direction', 'partner_tile'))
     return out
 
@@ -320,8 +322,10 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     losses = _Losses(model)
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
+        # the model's buffers are constants (tiles, HL-Gauss bins), made alike in every process: not broadcast
         losses = DDP(losses, device_ids=[device.index] if device.type == 'cuda' else None,
-                     find_unused_parameters=True, static_graph=tc.static_graph)
+                     find_unused_parameters=True, static_graph=tc.static_graph, broadcast_buffers=False,
+                     gradient_as_bucket_view=True)
     log = MetricsLog(run, start, tc.tensorboard) if rank == 0 else None
     bar = tqdm(range(start, tc.steps), initial=start, total=tc.steps, disable=not (tc.progress and rank == 0),
                desc='train')
@@ -331,7 +335,7 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
             # this rank's share of the step's windows, the step's learning rate and message-dropout generator
             ids = batch_indices(len(index), tc.batch_size, step, tc.seed, rank, world)
             batch = {k: v.to(device) for k, v in gather_windows(traj, index[ids], tc.window, keys).items()}
-            if draw: batch = _drawn(batch, cfg.env)
+            if draw: batch = _drawn(batch, cfg.env, tc.rgb_tiles)
             for g in opt.param_groups: g['lr'] = lr_at(step, tc)
             gen = torch.Generator().manual_seed(tc.seed * 1_000_003 + step * 1009 + rank)
             # one AdamW step on the sum of the loss terms, gradients clipped

@@ -12,7 +12,7 @@ changes.
 
 usage: python scripts/planner_precision.py --checkpoint runs/demo/hidden_goal [--episodes 200] [--mode imagined]
                                            [--configs demo] [--settings fp32:0:1024 fp32:1:4096 bf16:1:4096]
-                                           [--out f.json]
+                                           [--out f.json] [--values evaluation.planner.cem.population=256 ...]
 """
 import argparse, dataclasses, json
 import torch
@@ -21,6 +21,7 @@ from comm_wm.train import ExperimentConfig
 from comm_wm.evaluate import make_policy, run_episodes
 from comm_wm.messages import GridMessage
 from comm_wm.cli import PipelineConfig, resolve_config
+from comm_wm.config import omegaconf_parse_files_vals
 
 
 def paired_interval(a, b, draws=10_000, seed=0):
@@ -41,11 +42,13 @@ def main():
     ap.add_argument('--settings', nargs='+', default=['fp32:0:1024', 'fp32:1:4096', 'bf16:1:4096'],
                     help='precision:share_prefixes:chunk_size[:cem_seed]; the first is the reference')
     ap.add_argument('--out', default='')
+    ap.add_argument('--values', nargs='*', default=[],
+                    help="key=value changes to the config's sections, e.g. evaluation.planner.cem.population=256")
     a = ap.parse_args()
     torch.set_num_threads(1)
     model, run_cfg = load_checkpoint(a.checkpoint, ExperimentConfig)
     model.eval()
-    pipeline = PipelineConfig.parse_from_file(resolve_config(a.configs))
+    pipeline = omegaconf_parse_files_vals(PipelineConfig, [resolve_config(a.configs)], a.values)
     env_cfg = run_cfg.env
     num_actions = model.cfg.num_actions
     results = {}
@@ -76,7 +79,7 @@ def main():
     if a.out:
         with open(a.out, 'w') as f:
             json.dump(dict(task=env_cfg.task, mode=a.mode, episodes=a.episodes, seed=a.seed, reference=ref_name,
-                           checkpoint=a.checkpoint, configs=a.configs, settings=report), f, indent=1)
+                           checkpoint=a.checkpoint, configs=a.configs, values=a.values, settings=report), f, indent=1)
 
 
 if __name__ == '__main__':
