@@ -1,8 +1,9 @@
 """Training throughput of the world model: windows/s of today's path and of the faster options, one process and two.
 
-Each run trains the `demo` model (it reads RGB views) on synthetic trajectories of the contract's shapes, kept as
-integer views as collected ones are (the speed does not depend on the data), for `--steps` steps at global batch
-`--batch`, one torch thread per process unless said otherwise; the clock runs from the end of `--warmup` steps to
+Each run trains the `demo` model (it reads RGB views) on `--episodes` episodes collected from the env with the demo
+config's policy (not timed; kept as integer views, as `comm_wm train` keeps them: the speed depends on the data,
+since a view repeated in a batch, after a stay or a bump into a wall, is encoded once), for `--steps` steps at
+global batch `--batch`, one torch thread per process unless said otherwise; the clock runs from the end of `--warmup` steps to
 the end of the last step (not the files written after it). The paths, all measured in this run, in turn,
 `--repeats` times (medians):
 
@@ -22,8 +23,8 @@ share, wall time counts their time too, CPU time does not. The load average befo
 the final losses (means of the last 10 logged steps), to compare each path's difference from the reference with the
 spread between seeds.
 
-`--inputs` measures instead what the model reads, on episodes collected from the env (`--episodes`, the demo
-config's policy; the collection is not timed), one process, one thread, the demo config's train section:
+`--inputs` measures instead what the model reads, on the same collected episodes, one process, one thread, the demo
+config's train section:
 
 - `view`: `model.input=view`, the integer views;
 - `rgb, tiles`: `model.input=rgb` on the data kept as integer views, each cell's tile read
@@ -102,7 +103,7 @@ def worker(args):
     model_values = dict(sections.get('model', {}), **json.loads(args.model_values))
     episodes = args.collect or 256
     cfg = ExperimentConfig.parse_from_dict(dict(
-        env=dict(max_steps=40), model=model_values, run_dir=args.run_dir,
+        env=sections.get('env', {}), model=model_values, run_dir=args.run_dir,
         data=dict(num_episodes=episodes, eval_episodes=8, synthetic=not args.collect), train=train_values))
     traj = None
     if args.collect:   # episodes of the env (not timed); pictures kept only with --store_rgb
@@ -184,7 +185,7 @@ def ceiling_check(args):
           f'{args.repeats} repeats, the fast one-process options (kept memory, tiles), one thread per process')
     def one(name):
         n, share = CEILING[name]
-        rs = run_side_by_side(n, FAST, args, batch=args.batch // share)
+        rs = run_side_by_side(n, FAST, args, batch=args.batch // share, collect=args.episodes)
         return dict(windows_per_s=sum(r['windows_per_s'] for r in rs),
                     cpu_ms_per_step=statistics.median(r['cpu_ms_per_step'] for r in rs))
     results, rate = in_turn(CEILING, args.repeats, one)
@@ -203,7 +204,8 @@ def loss_check(args):
     final = {}
     for name in LOSS_PATHS:
         final[name] = [statistics.mean(run(1, dict(PATHS[name][1], seed=seed), args, steps=args.loss_steps - 1,
-                                           warmup=1, log_every=1)['losses'][-10:]) for seed in range(args.loss_seeds)]
+                                           warmup=1, log_every=1, collect=args.episodes)['losses'][-10:])
+                       for seed in range(args.loss_seeds)]
     print(f'final loss after {args.loss_steps} steps (mean of the last 10), seeds 0..{args.loss_seeds - 1}:')
     for name, v in final.items(): print(f'  {name}: ' + ', '.join(f'{x:.4f}' for x in v))
     for name in LOSS_PATHS[1:]:
@@ -225,7 +227,7 @@ if __name__ == '__main__':
     p.add_argument('--loss_steps', type=int, default=0)  # > 0: also compare fp32 and bf16 losses after this many steps
     p.add_argument('--loss_seeds', type=int, default=3)
     p.add_argument('--inputs', action='store_true')     # view against rgb drawn on the fly (and rgb stored)
-    p.add_argument('--episodes', type=int, default=256)  # --inputs: episodes collected per run
+    p.add_argument('--episodes', type=int, default=256)  # episodes collected per run (not timed)
     p.add_argument('--model_values', default='{}')     # model.* values of a worker (JSON)
     p.add_argument('--collect', type=int, default=0)     # a worker: train on this many collected episodes (0: none)
     p.add_argument('--store_rgb', action='store_true')   # a worker: keep the pictures in the collected episodes
@@ -245,7 +247,7 @@ if __name__ == '__main__':
         raise SystemExit
     print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
           f'{args.repeats} repeats')
-    results, rate = in_turn(PATHS, args.repeats, lambda name: run(*PATHS[name], args))
+    results, rate = in_turn(PATHS, args.repeats, lambda name: run(*PATHS[name], args, collect=args.episodes))
     print_rates(results, rate, 'reference', 18, 'rank 0 CPU')
     print(f'2 processes today over one process today: {rate["2 processes"] / rate["reference"]:.2f}x')
     print(f'load average after: {load()}')

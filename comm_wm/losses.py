@@ -104,15 +104,39 @@ def _full_precision(fn, *tensors, **kw):
     with torch.autocast(tensors[0].device.type, enabled=False):
         return fn(*(t.float() if t.is_floating_point() else t for t in tensors), **kw)
 
+_ROW_CODES = {}
+def _row_codes(width, device):
+    "(width,) odd int64 constants: a row's code is the wrapping sum of its entries times them."
+    if (width, device) not in _ROW_CODES:
+        g = torch.Generator().manual_seed(width)
+        _ROW_CODES[width, device] = (torch.randint(-2**62, 2**62, (width,), generator=g) | 1).to(device)
+    return _ROW_CODES[width, device]
+
+def _encode_distinct(encode, # encode(cells, position) -> (M, D), as `WorldModel.encode` / `encode_tiles`
+                     cells, # (N, 7, 7) integers: views or tile ids, the whole input but the position
+                     position): # (N, 2) int64
+    "`encode(cells, position)` (N, D), computed once per distinct (cells, position) row: repeats share it."
+    key = torch.cat([cells.flatten(1).long(), position.long()], 1)                 # (N, 51)
+    codes, inverse = torch.unique((key * _row_codes(key.shape[1], key.device)).sum(1), return_inverse=True)
+    first = torch.full_like(codes, len(key)).scatter_reduce_(0, inverse, torch.arange(len(key), device=key.device),
+                                                             'amin')               # (M,) a row of each code
+    if not torch.equal(key[first][inverse], key):   # two rows with one code: rows compared instead (slower)
+        _, inverse = torch.unique(key, dim=0, return_inverse=True)
+        first = torch.full((int(inverse.max()) + 1,), len(key), device=key.device).scatter_reduce_(
+            0, inverse, torch.arange(len(key), device=key.device), 'amin')
+    return encode(cells[first], position[first])[inverse]
+
 def _encode_window(model, obs, view, pos, kind):
     "Image latents z and message latents h of every (step, agent), both (B, O, A, D); obs: pictures or tile ids."
     b, o = view.shape[:2]
     flat = lambda t: rearrange(t, 'b o a ... -> (b o a) ...')
     unflat = lambda t: rearrange(t, '(b o a) ... -> b o a ...', b=b, o=o)
-    tiles = model.cfg.input == 'rgb' and obs.ndim == view.ndim   # (B, O, A, 7, 7) tile ids, not pictures
-    z = unflat((model.encode_tiles if tiles else model.encode)(flat(obs), flat(pos).long()))
-    h = unflat(kind.encode(model, dict(view=flat(view), position=flat(pos))))
-    return z, h
+    encode_obs = model.encode_tiles if model.cfg.input == 'rgb' and obs.ndim == view.ndim else model.encode
+    if obs.ndim == view.ndim:   # tile ids or views, (B, O, A, 7, 7): a repeated one is encoded once (a stay, a bump)
+        z = unflat(_encode_distinct(encode_obs, flat(obs), flat(pos)))
+    else: z = unflat(encode_obs(flat(obs), flat(pos).long()))                     # pictures
+    encode_message = lambda v, p: kind.encode(model, dict(view=v, position=p))
+    return z, unflat(_encode_distinct(encode_message, flat(view), flat(pos)))
 
 def _rollout_window(model, z, act, h_cond):
     "Open-loop predictions of every agent from its first latent: Z[:, t] predicts step t+1, (B, O-1, A, D)."
