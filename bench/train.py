@@ -7,12 +7,12 @@ global batch `--batch`, one torch thread per process unless said otherwise; the 
 the end of the last step (not the files written after it). The paths, all measured in this run, in turn,
 `--repeats` times (medians):
 
-- `reference`: today's path: fp32, one process, each batch's pictures drawn from its views and convolved
-  (`train.rgb_tiles=false`);
+- `reference`: today's path: fp32, one process, every view of a batch encoded, its pictures drawn from the views
+  (`train.encoding=plain`);
 - `keep_memory`: the same with `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page
   faults per step);
-- `tiles`: kept memory and each cell's tile read instead of its pixels (`train.rgb_tiles`, the default:
-  `WorldModel.encode_tiles`, the same numbers up to float rounding);
+- `tiles`: kept memory, each distinct view of a batch encoded once and each cell's tile read instead of its pixels
+  (`train.encoding=distinct`, the default: `WorldModel.encode_tiles`; the same numbers up to float rounding);
 - `bf16`: `tiles` with `train.precision=bf16` (bfloat16 autocast);
 - `2 threads`: `tiles` in one process with `train.num_threads=2` (does one process already use both cores?);
 - `2 processes`: torchrun, 2 processes (gloo), today's path; `2 processes, fast`: `tiles` + `train.static_graph`.
@@ -29,8 +29,8 @@ config's train section:
 - `view`: `model.input=view`, the integer views;
 - `rgb, tiles`: `model.input=rgb` on the data kept as integer views, each cell's tile read
   (`comm_wm.data.draw_rgb_tiles`, how `comm_wm train` trains a model that reads pixels);
-- `rgb, drawn`: the same with the RGB views drawn from each batch's views (`comm_wm.data.draw_rgb`,
-  `train.rgb_tiles=false`);
+- `rgb, drawn`: the same with every view encoded and the RGB views drawn from each batch's views
+  (`comm_wm.data.draw_rgb`, `train.encoding=plain`);
 - `rgb, stored`: `model.input=rgb` on pictures kept in the trajectories (`collect(store_rgb=True)`: the same
   pixels; 9408 bytes a picture at tile size 8 against 50 for its view and partner tile), to tell the cost of
   drawing from the cost of reading pixels.
@@ -54,8 +54,8 @@ usage: python bench/train.py [--steps 20] [--repeats 3] [--loss_steps 0]
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
-TODAY = dict(rgb_tiles=False)   # today's path: the pictures drawn from the batch's views and convolved
-FAST = dict(keep_freed_memory=True)   # with the default rgb_tiles: each cell's tile read (WorldModel.encode_tiles)
+TODAY = dict(encoding='plain')   # today's path: every view encoded, the pictures drawn from the views
+FAST = dict(keep_freed_memory=True)   # the default encoding: distinct views once, tiles read (encode_tiles)
 PATHS = {  # name: (processes, train.* values)
     'reference': (1, TODAY),
     'keep_memory': (1, dict(TODAY, keep_freed_memory=True)),

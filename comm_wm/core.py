@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OBJECT_TYPES', 'EMPTY', 'WALL', 'ITEM', 'GOAL', 'AGENT', 'NUM_OBJECT_TYPES', 'UNSEEN', 'VIEW_SIZE', 'VIEW_CENTER',
            'DIRECTIONS', 'DIRECTION_OFFSETS', 'DEVICE_NAME', 'exists', 'default', 'check_tensor', 'check_int',
-           'check_number', 'add_methods', 'get_cls', 'resolve_device']
+           'check_number', 'add_methods', 'round_length', 'pad_rows', 'get_cls', 'resolve_device']
 
 # %% ../nbs/00_core.ipynb #82842153
 import difflib, importlib, math, re, types
@@ -104,6 +104,20 @@ VIEW_SIZE = 7                         # an agent sees a VIEW_SIZE x VIEW_SIZE pa
 VIEW_CENTER = (VIEW_SIZE // 2, VIEW_SIZE // 2)        # the agent's cell in the centred view mode
 DIRECTIONS = ('up', 'right', 'down', 'left')
 DIRECTION_OFFSETS = ((-1, 0), (0, 1), (1, 0), (0, -1))  # (drow, dcol) of one step in each direction
+
+# %% ../nbs/00_core.ipynb #1fe1ed7b
+def round_length(n:int, # a length >= 1
+                 bits:int=3, # leading bits kept: at most 1/2^(bits-1) more (or up to a multiple of 8)
+                ) -> int:
+    "`n` rounded up to a multiple of 2^(bit_length(n) - bits), at least 8: few distinct lengths, little padding."
+    block = 1 << max(3, int(n).bit_length() - bits)
+    return -(-int(n) // block) * block
+
+def pad_rows(rows:torch.Tensor, # (U,) indices
+             length:int, # L >= U, e.g. round_length(U)
+            ) -> torch.Tensor: # (L,)
+    "`rows` with its last entry repeated up to `length`."
+    return rows if length <= len(rows) else torch.cat([rows, rows[-1:].expand(length - len(rows))])
 
 # %% ../nbs/00_core.ipynb #70bbaf42
 def get_cls(module, # a module, or its dotted import name such as 'comm_wm.dsl'

@@ -15,7 +15,7 @@ from fastcore.basics import patch
 __all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'PrefixTree', 'Rollout', 'WorldModel']
 
 # %% ../nbs/18_jepa.ipynb #efb34eab
-from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor
+from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor, round_length, pad_rows
 from .config import ConfigBase, check_int_in, check_number_in, check_one_of
 from .hl_gauss_layer import HLGaussLayer
 from .render import tile_bank
@@ -369,16 +369,6 @@ def rollout(self:WorldModel,
         heard_steps.append(tuple(heard) if pair else heard[0])
     return Rollout(tuple(steps), None if per_step else tuple(heard_steps))
 
-def _round_length(n:int) -> int:
-    "`n` rounded up to a multiple of 2^(bits(n) - 3), at least 8: at most a quarter more, few distinct lengths."
-    block = 1 << max(3, n.bit_length() - 3)
-    return -(-n // block) * block
-
-def _padded(rows, # (U,) indices
-            length:int): # L >= U
-    "`rows` with its last entry repeated up to `length`, (L,)."
-    return rows if length <= len(rows) else torch.cat([rows, rows[-1:].expand(length - len(rows))])
-
 def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
     "`rollout` over the rows of a `PrefixTree`, grown as it goes: each distinct prefix (as moved) is stepped once."
     if actions.shape[:2] != (tree.num_candidates, tree.horizon) or latents[0].shape[0] != tree.num_starts:
@@ -399,11 +389,11 @@ def _rollout_tree(model, latents, actions, heard, stay_action, tree, pair):
             lambda rows, a: model.stay_if_blocked(z_me, a, stay_action, rows=rows))
         parent, mine = tree.grow(taken)                              # (U_t,) row at step t-1, my move a_t
         if z_me.dtype in (torch.bfloat16, torch.float16):   # oneDNN prepares a kernel per matmul shape: rows padded
-            parent, mine = (_padded(x, _round_length(len(x))) for x in (parent, mine))   # with copies of the last
+            parent, mine = (pad_rows(x, round_length(len(x))) for x in (parent, mine))   # with copies of the last
         z_me_next = model.next(z_me[parent], mine, heard_by_me[parent])
         if pair:   # the partner's a_t is the same for all candidates of a row: its step runs once per row at t-1
             z_partner, heard_by_partner = latents[1], heard[1]
-            theirs = _padded(actions[tree.first[t], t, 1], len(z_partner))   # (U_{t-1},), padded as z_partner
+            theirs = pad_rows(actions[tree.first[t], t, 1], len(z_partner))  # (U_{t-1},), padded as z_partner
             if exists(stay_action): theirs = model.stay_if_blocked(z_partner, theirs, stay_action)
             z_partner_next = model.next(z_partner, theirs, heard_by_partner)
             latents = [z_me_next, z_partner_next[parent]]

@@ -14,7 +14,7 @@ __all__ = ['LossWeights', 'goal_cells', 'balanced_cross_entropy', 'imagine_partn
            'message_condition', 'world_model_losses']
 
 # %% ../nbs/19_losses.ipynb #473da1eb
-from .core import UNSEEN, VIEW_SIZE, GOAL, exists, default
+from .core import UNSEEN, VIEW_SIZE, GOAL, exists, default, round_length, pad_rows
 from .config import ConfigBase
 from .messages import MessageKind, GridMessage, partner_of
 from .sigreg import lejepa_loss, vicreg
@@ -124,19 +124,21 @@ def _encode_distinct(encode, # encode(cells, position) -> (M, D), as `WorldModel
         _, inverse = torch.unique(key, dim=0, return_inverse=True)
         first = torch.full((int(inverse.max()) + 1,), len(key), device=key.device).scatter_reduce_(
             0, inverse, torch.arange(len(key), device=key.device), 'amin')
+    first = pad_rows(first, round_length(len(first), bits=5))   # few batch lengths for the convolutions' kernels
     return encode(cells[first], position[first])[inverse]
 
-def _encode_window(model, obs, view, pos, kind):
+def _encode_window(model, obs, view, pos, kind, distinct=True):
     "Image latents z and message latents h of every (step, agent), both (B, O, A, D); obs: pictures or tile ids."
     b, o = view.shape[:2]
     flat = lambda t: rearrange(t, 'b o a ... -> (b o a) ...')
     unflat = lambda t: rearrange(t, '(b o a) ... -> b o a ...', b=b, o=o)
     encode_obs = model.encode_tiles if model.cfg.input == 'rgb' and obs.ndim == view.ndim else model.encode
+    each = _encode_distinct if distinct else lambda encode, cells, position: encode(cells, position.long())
     if obs.ndim == view.ndim:   # tile ids or views, (B, O, A, 7, 7): a repeated one is encoded once (a stay, a bump)
-        z = unflat(_encode_distinct(encode_obs, flat(obs), flat(pos)))
+        z = unflat(each(encode_obs, flat(obs), flat(pos)))
     else: z = unflat(encode_obs(flat(obs), flat(pos).long()))                     # pictures
     encode_message = lambda v, p: kind.encode(model, dict(view=v, position=p))
-    return z, unflat(_encode_distinct(encode_message, flat(view), flat(pos)))
+    return z, unflat(each(encode_message, flat(view), flat(pos)))
 
 def _rollout_window(model, z, act, h_cond):
     "Open-loop predictions of every agent from its first latent: Z[:, t] predicts step t+1, (B, O-1, A, D)."
@@ -181,6 +183,7 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
                        p_real:float=0.55, p_stale:float=0.3, p_imagined:float=0., # message dropout probabilities
                        generator=None, # torch.Generator for message dropout (seeded per step for exact resume)
                        message_kind:MessageKind|None=None, # how messages are encoded (default: `GridMessage`)
+                       distinct:bool=True, # encode each distinct view (or tile ids) and position of the batch once
                       ) -> dict: # `loss` (to minimise) and every term
     "Every training term of the world model -> dict with `loss` and each term."
     w, cfg = default(weights, LossWeights()), model.cfg
@@ -188,7 +191,7 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     obs, view, pos, act, mask = _window_batch(batch, cfg)
     a = view.shape[2]
     # 1. latents of every (step, agent): z from the observation, h from the message; LeJEPA between them
-    z, h = _encode_window(model, obs, view, pos, kind)                             # (B, O, A, D), (B, O, A, Dm)
+    z, h = _encode_window(model, obs, view, pos, kind, distinct)                   # (B, O, A, D), (B, O, A, Dm)
     valid = repeat(mask, 'b o -> b o a', a=a)
     zv, hv = z[valid], h[valid]
     out = _full_precision(lejepa_loss, model.proj_z(zv), model.proj_c(hv), lambda_=cfg.lejepa_lambda, seed=seed,
