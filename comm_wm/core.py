@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OBJECT_TYPES', 'EMPTY', 'WALL', 'ITEM', 'GOAL', 'AGENT', 'NUM_OBJECT_TYPES', 'UNSEEN', 'VIEW_SIZE', 'VIEW_CENTER',
            'DIRECTIONS', 'DIRECTION_OFFSETS', 'DEVICE_NAME', 'exists', 'default', 'check_tensor', 'check_int',
-           'check_number', 'add_methods', 'round_length', 'pad_rows', 'get_cls', 'resolve_device']
+           'check_number', 'add_methods', 'round_length', 'pad_rows', 'first_in_group', 'get_cls', 'resolve_device']
 
 # %% ../nbs/00_core.ipynb #82842153
 import difflib, importlib, math, re, types
@@ -118,6 +118,13 @@ def pad_rows(rows:torch.Tensor, # (U,) indices
             ) -> torch.Tensor: # (L,)
     "`rows` with its last entry repeated up to `length`."
     return rows if length <= len(rows) else torch.cat([rows, rows[-1:].expand(length - len(rows))])
+
+def first_in_group(inverse:torch.Tensor, # (N,) int64 the group of each entry, 0..M-1 (e.g. `torch.unique`'s inverse)
+                   num_groups:int, # M
+                  ) -> torch.Tensor: # (M,) int64
+    "The index of each group's first entry."
+    entries = torch.arange(len(inverse), device=inverse.device)
+    return torch.full((num_groups,), len(inverse), device=inverse.device).scatter_reduce_(0, inverse, entries, 'amin')
 
 # %% ../nbs/00_core.ipynb #70bbaf42
 def get_cls(module, # a module, or its dotted import name such as 'comm_wm.dsl'

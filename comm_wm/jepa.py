@@ -15,7 +15,8 @@ from fastcore.basics import patch
 __all__ = ['WorldModelConfig', 'GridEncoder', 'ResidualPredictor', 'DistanceHead', 'PrefixTree', 'Rollout', 'WorldModel']
 
 # %% ../nbs/18_jepa.ipynb #efb34eab
-from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor, round_length, pad_rows
+from .core import NUM_OBJECT_TYPES, UNSEEN, VIEW_SIZE, exists, default, check_tensor
+from .core import round_length, pad_rows, first_in_group
 from .config import ConfigBase, check_int_in, check_number_in, check_one_of
 from .hl_gauss_layer import HLGaussLayer
 from .render import tile_bank
@@ -166,8 +167,7 @@ class PrefixTree:
         self.parent.append(parent)
         self.action.append(action)
         self.index.append(inverse)                                      # (B*N,) each candidate's row at step t
-        self.first.append(torch.full_like(parent, self.num_candidates).scatter_reduce_(0, inverse, self.candidate,
-                                                                                      'amin'))
+        self.first.append(first_in_group(inverse, len(parent)))
         return parent, action
 
     @property

@@ -14,7 +14,7 @@ __all__ = ['LossWeights', 'goal_cells', 'balanced_cross_entropy', 'imagine_partn
            'message_condition', 'world_model_losses']
 
 # %% ../nbs/19_losses.ipynb #473da1eb
-from .core import UNSEEN, VIEW_SIZE, GOAL, exists, default, round_length, pad_rows
+from .core import UNSEEN, VIEW_SIZE, GOAL, exists, default, round_length, pad_rows, first_in_group
 from .config import ConfigBase
 from .messages import MessageKind, GridMessage, partner_of
 from .sigreg import lejepa_loss, vicreg
@@ -118,12 +118,10 @@ def _encode_distinct(encode, # encode(cells, position) -> (M, D), as `WorldModel
     "`encode(cells, position)` (N, D), computed once per distinct (cells, position) row: repeats share it."
     key = torch.cat([cells.flatten(1).long(), position.long()], 1)                 # (N, 51)
     codes, inverse = torch.unique((key * _row_codes(key.shape[1], key.device)).sum(1), return_inverse=True)
-    first = torch.full_like(codes, len(key)).scatter_reduce_(0, inverse, torch.arange(len(key), device=key.device),
-                                                             'amin')               # (M,) a row of each code
+    first = first_in_group(inverse, len(codes))                                    # (M,) a row of each code
     if not torch.equal(key[first][inverse], key):   # two rows with one code: rows compared instead (slower)
-        _, inverse = torch.unique(key, dim=0, return_inverse=True)
-        first = torch.full((int(inverse.max()) + 1,), len(key), device=key.device).scatter_reduce_(
-            0, inverse, torch.arange(len(key), device=key.device), 'amin')
+        distinct, inverse = torch.unique(key, dim=0, return_inverse=True)
+        first = first_in_group(inverse, len(distinct))
     first = pad_rows(first, round_length(len(first), bits=5))   # few batch lengths for the convolutions' kernels
     return encode(cells[first], position[first])[inverse]
 
@@ -132,11 +130,10 @@ def _encode_window(model, obs, view, pos, kind, distinct=True):
     b, o = view.shape[:2]
     flat = lambda t: rearrange(t, 'b o a ... -> (b o a) ...')
     unflat = lambda t: rearrange(t, '(b o a) ... -> b o a ...', b=b, o=o)
-    encode_obs = model.encode_tiles if model.cfg.input == 'rgb' and obs.ndim == view.ndim else model.encode
     each = _encode_distinct if distinct else lambda encode, cells, position: encode(cells, position.long())
     if obs.ndim == view.ndim:   # tile ids or views, (B, O, A, 7, 7): a repeated one is encoded once (a stay, a bump)
-        z = unflat(each(encode_obs, flat(obs), flat(pos)))
-    else: z = unflat(encode_obs(flat(obs), flat(pos).long()))                     # pictures
+        z = unflat(each(model.encode_tiles if model.cfg.input == 'rgb' else model.encode, flat(obs), flat(pos)))
+    else: z = unflat(model.encode(flat(obs), flat(pos).long()))                   # pictures
     encode_message = lambda v, p: kind.encode(model, dict(view=v, position=p))
     return z, unflat(each(encode_message, flat(view), flat(pos)))
 

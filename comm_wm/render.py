@@ -141,6 +141,10 @@ def _highlight(img):
     return (img + 0.3 * (np.array((255, 255, 255), dtype=np.uint8) - img)).clip(0, 255).astype(np.uint8)
 
 _TILE_CACHE = {}
+def _tile_index(background, overlay, highlight):
+    "The `tile_bank` row of a cell's background, overlay and highlight (tensors or ints alike)."
+    return (background * NUM_OVERLAYS + overlay) * 2 + highlight
+
 def tile_bank(tile_size: int = 8, # pixels per tile side
              ) -> torch.Tensor:   # (4 * 9 * 2, tile_size, tile_size, 3) uint8
     "All tiles, indexed by `(background * 9 + overlay) * 2 + highlight` (see `NUM_OVERLAYS`)."
@@ -186,7 +190,7 @@ def render_tiles(tiles_rows: torch.Tensor, # (72 * t, t * 3) uint8 from `tile_ro
                  highlight: torch.Tensor,  # (..., h, w) bool, drawn highlighted (seen)
                 ) -> torch.Tensor:         # (..., h * t, w * t, 3) uint8
     "Images from per-cell tile choices, as one gather of tile rows."
-    idx = (background * NUM_OVERLAYS + overlay) * 2 + highlight.long()          # (..., h, w) tile per cell
+    idx = _tile_index(background, overlay, highlight.long())                    # (..., h, w) tile per cell
     rows = idx[..., :, None, :] * tile_size + torch.arange(tile_size, device=idx.device)[:, None]  # (..., h, t, w)
     img = _row_view(tiles_rows).index_select(0, rows.flatten()).view(torch.uint8)  # one gather, already in image order
     *lead, h, w = idx.shape
@@ -200,7 +204,7 @@ def strip_bank(tile_size: int = 8, # pixels per tile side
     if tile_size not in _STRIP_CACHE:
         code = torch.arange(NUM_BACKGROUNDS ** VIEW_SIZE)
         background = (code[:, None] // NUM_BACKGROUNDS ** torch.arange(VIEW_SIZE)) % NUM_BACKGROUNDS  # (C, 7)
-        tiles = tile_bank(tile_size)[(background * NUM_OVERLAYS) * 2 + 1]                            # (C, 7, t, t, 3)
+        tiles = tile_bank(tile_size)[_tile_index(background, 0, 1)]                                   # (C, 7, t, t, 3)
         _STRIP_CACHE[tile_size] = rearrange(tiles, 'c j h w k -> (c h) (j w k)').contiguous()
     return _STRIP_CACHE[tile_size]
 
@@ -217,7 +221,7 @@ def render_strips(strip_rows: torch.Tensor, # (4**7 * t, 7 * t * 3) uint8 from `
     img = _row_view(strip_rows).index_select(0, rows.flatten()).view(torch.uint8)
     cells = overlay.flatten().nonzero().squeeze(1)                                               # cells with an agent
     if len(cells):
-        tile = (background.flatten()[cells] * NUM_OVERLAYS + overlay.flatten()[cells]) * 2 + 1
+        tile = _tile_index(background.flatten()[cells], overlay.flatten()[cells], 1)
         units = _row_view(img.view(-1, t * 3))                                   # one pixel row of one cell per entry
         y = torch.arange(t, device=code.device)
         at = ((cells // n)[:, None] * t + y) * n + (cells % n)[:, None]          # (K, t) rows of the patched cells
@@ -310,5 +314,5 @@ def view_tile_ids(view: torch.Tensor,          # (..., 7, 7) integer views: EMPT
                  ) -> torch.Tensor:            # (..., 7, 7) int64 rows of `tile_bank`
     "The tile of each cell of the RGB views `render_views` draws: the picture is `tile_bank(t)[ids]`, tile by tile."
     background, overlay, highlight = _view_cells(view, direction, partner_tile, view_mode)
-    return (background * NUM_OVERLAYS + overlay) * 2 + highlight.long()
+    return _tile_index(background, overlay, highlight.long())
 
