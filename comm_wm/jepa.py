@@ -83,8 +83,10 @@ class GridEncoder(nn.Module):
     def from_cells(self, x, # (B, C, 7, 7) each cell's stem output, activated (`mix[0]`)
                    position=None): # (B, 2) int64, or None for an unknown position
         "The encoder after its per-cell stem and activation: 3x3 conv, MLP and position embedding, (B, out_dim)."
+        x = x.contiguous(memory_format=torch.channels_last)          # (B, C, 7, 7) laid out (h w c) in memory
         x = self.mix[2](self.mix[1](x))
-        x = self.fc(rearrange(x, 'b c h w -> b (c h w)'))
+        weight = rearrange(self.fc.weight, 'o (c h w) -> o (h w c)', h=VIEW_SIZE, w=VIEW_SIZE)   # fc's columns alike
+        x = F.linear(rearrange(x, 'b c h w -> b (h w c)'), weight, self.fc.bias)   # the cells read in memory order
         if exists(position):
             if position.min() < 0 or position.max() >= self.grid_size:
                 raise ValueError(f'position: expected values in 0..{self.grid_size - 1}, '

@@ -319,7 +319,8 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     # the model and its optimiser, seeded; restored from the run's checkpoint when resuming
     torch.manual_seed(tc.seed)
     model = WorldModel(cfg.model).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay,
+                            fused=device.type in ('cpu', 'cuda'))   # one kernel per tensor, not a dozen
     start, ckpt_path = 0, run / 'checkpoint.pt'
     if cfg.resume and ckpt_path.exists(): start = restore_checkpoint(ckpt_path, model, opt, map_location=device)
     losses = _Losses(model)
