@@ -20,7 +20,7 @@ __all__ = ['MODES', 'PRECISIONS', 'CEMConfig', 'sample_sequences', 'refit', 'shi
            'planning_model', 'CommPlanner', 'bits_per_episode']
 
 # %% ../nbs/24_planner.ipynb #6b03fb20
-from .core import exists, default, check_tensor
+from .core import exists, default, check_tensor, warn_without_native_bf16
 from .messages import MessageKind, GridMessage, partner_of
 from .jepa import PrefixTree
 
@@ -284,7 +284,9 @@ def planning_model(model, # the world model the planner was given
                    precision:str='fp32'): # one of PRECISIONS
     "The model a plan's rollout runs in: `model` itself for fp32, a copy with bfloat16 weights for bf16."
     check_one_of('precision', precision, PRECISIONS)
-    return model if precision == 'fp32' else copy.deepcopy(model).to(torch.bfloat16)
+    if precision == 'fp32': return model
+    warn_without_native_bf16('PlannerConfig.precision', next(model.parameters(), torch.empty(0)).device)
+    return copy.deepcopy(model).to(torch.bfloat16)
 
 def _rows(x): return rearrange(x, 'b a ... -> (b a) ...')
 def _agents(x): return rearrange(x, '(b a) ... -> b a ...', a=2)

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .core import exists, resolve_device, DEVICE_NAME
+from .core import exists, resolve_device, DEVICE_NAME, warn_without_native_bf16
 from .config import ConfigBase, ConfigError, FileError, check_int_in, check_number_in, check_one_of, refuse
 from .env import EnvConfig, NUM_ACTIONS, SEED_MAX
 from .messages import GridMessage
@@ -242,7 +242,9 @@ def _run_device(cfg, rank:int) -> torch.device:
 
 def _autocast(device:torch.device, precision:str):
     "The context of the forward pass: bfloat16 autocast on `device` for 'bf16', nothing for 'fp32'."
-    if precision == 'bf16': return torch.autocast(device.type, dtype=torch.bfloat16)
+    if precision == 'bf16':
+        warn_without_native_bf16('train.precision', device)
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 def keep_freed_memory() -> bool:
