@@ -8,7 +8,11 @@ the end of the last step (not the files written after it). The paths, all measur
 `--repeats` times (medians):
 
 - `reference`: today's path: fp32, one process, every view of a batch encoded, its pictures drawn from the views
-  (`train.encoding=plain`);
+  (`train.encoding=plain`), run by comm_wm as it stood at `--reference_commit` (default `REFERENCE_COMMIT`, the
+  code this path was first measured on, read from the git history into a temporary folder): a speed-up that
+  reaches every path, such as a faster encoder layout, then counts against today's code, not against itself
+  (`--reference_commit worktree`: the checked-out code). The paths built on today's (`keep_memory`,
+  `2 processes`) run the same frozen code;
 - `keep_memory`: the same with `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page
   faults per step);
 - `tiles`: kept memory, each distinct view of a batch encoded once and each cell's tile read instead of its pixels
@@ -51,7 +55,7 @@ usage: python bench/train.py [--steps 20] [--repeats 3] [--loss_steps 0]
        python bench/train.py --inputs [--episodes 256]   (view against rgb drawn on the fly, and stored)
        python bench/train.py --repeats 0 --loss_steps 60   (the loss comparison alone)
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, io, json, os, statistics, subprocess, sys, tarfile, tempfile, time
 from pathlib import Path
 
 TODAY = dict(encoding='plain')   # today's path: every view encoded, the pictures drawn from the views
@@ -65,6 +69,8 @@ PATHS = {  # name: (processes, train.* values)
     '2 processes': (2, TODAY),
     '2 processes, fast': (2, dict(FAST, static_graph=True)),
 }
+FROZEN = ('reference', 'keep_memory', '2 processes')   # today's paths: run by comm_wm at --reference_commit
+REFERENCE_COMMIT = '8bfbf38a086f4eeaf020390bcccbdf64652f5659'   # today's code: the train.encoding=plain reference
 ONE_PROCESS_FAST = ('keep_memory', 'tiles', 'bf16')   # the one-process paths X picks the fastest of (one thread, one core)
 INPUTS = {  # name: (model.input, pictures stored in the trajectories, train.* values)   (--inputs)
     'view': ('view', False, {}),
@@ -119,7 +125,9 @@ def worker(args):
     wall, cpu = marks['t1'] - marks['t0'], marks['cpu1'] - marks['cpu0']
     if rank == 0:
         losses = read_metrics(args.run_dir)['loss'] if args.log_every < 10**6 else []
+        import comm_wm
         print('RESULT ' + json.dumps(dict(world=world, windows_per_s=args.steps * args.batch / wall,
+                                          package=str(Path(comm_wm.__file__).parent),
                                           cpu_ms_per_step=cpu / args.steps * 1e3, losses=losses)), flush=True)
     if dist.is_initialized(): dist.destroy_process_group()
 
@@ -139,13 +147,31 @@ def result_of(returncode, stdout, stderr) -> dict:
     return json.loads([l for l in stdout.splitlines() if l.startswith('RESULT ')][-1][7:])
 
 WORKER_ENV = dict(os.environ, OMP_NUM_THREADS='1')
+ROOT = Path(__file__).resolve().parent.parent
 
-def run(nproc, values, args, **kw):
-    "One timed training in its own process (or `nproc` under torchrun): its RESULT."
+def frozen_package(commit: str, into: str) -> str:
+    "comm_wm as it stood at `commit`, extracted from the git history under `into`: the folder to put on PYTHONPATH."
+    try:
+        tar = subprocess.run(['git', '-C', str(ROOT), 'archive', commit, 'comm_wm'], capture_output=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        detail = e.stderr.decode().strip() if isinstance(e, subprocess.CalledProcessError) else e
+        raise SystemExit(f'--reference_commit: cannot read comm_wm at {commit} from the git history of {ROOT} '
+                         f'({detail}); run the bench in a clone with its history, or pass --reference_commit worktree')
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive: archive.extractall(into, filter='data')
+    return into
+
+def run(nproc, values, args, frozen=False, **kw):
+    "One timed training in its own process (or `nproc` under torchrun): its RESULT; `frozen`: today's code."
+    env = dict(WORKER_ENV, PYTHONPATH=args.frozen_path) if frozen and args.frozen_path else WORKER_ENV
     with tempfile.TemporaryDirectory() as d:
         r = subprocess.run(worker_command(nproc, values, args, d, **kw), capture_output=True, text=True,
-                           env=WORKER_ENV, timeout=600)
-        return result_of(r.returncode, r.stdout, r.stderr)
+                           env=env, timeout=600)
+        result = result_of(r.returncode, r.stdout, r.stderr)
+    expected = Path(args.frozen_path if frozen and args.frozen_path else ROOT) / 'comm_wm'
+    if Path(result['package']) != expected:
+        raise SystemExit(f'a worker imported comm_wm from {result["package"]}, expected {expected}')
+    return result
 
 def run_side_by_side(n, values, args, **kw):
     "`n` independent one-process trainings started together (no communication): their RESULTs."
@@ -203,8 +229,9 @@ def loss_check(args):
     "Final losses (mean of the last 10 logged steps) of `--loss_seeds` seeds on each of LOSS_PATHS."
     final = {}
     for name in LOSS_PATHS:
-        final[name] = [statistics.mean(run(1, dict(PATHS[name][1], seed=seed), args, steps=args.loss_steps - 1,
-                                           warmup=1, log_every=1, collect=args.episodes)['losses'][-10:])
+        final[name] = [statistics.mean(run(1, dict(PATHS[name][1], seed=seed), args, name in FROZEN,
+                                           steps=args.loss_steps - 1, warmup=1, log_every=1,
+                                           collect=args.episodes)['losses'][-10:])
                        for seed in range(args.loss_seeds)]
     print(f'final loss after {args.loss_steps} steps (mean of the last 10), seeds 0..{args.loss_seeds - 1}:')
     for name, v in final.items(): print(f'  {name}: ' + ', '.join(f'{x:.4f}' for x in v))
@@ -232,10 +259,14 @@ if __name__ == '__main__':
     p.add_argument('--collect', type=int, default=0)     # a worker: train on this many collected episodes (0: none)
     p.add_argument('--store_rgb', action='store_true')   # a worker: keep the pictures in the collected episodes
     p.add_argument('--ceiling', action='store_true')     # what 2 processes reach here with no communication at all
+    p.add_argument('--reference_commit', default=REFERENCE_COMMIT)   # today's code ('worktree': the checked-out one)
+    p.add_argument('--frozen_path', default='')          # set by the bench: where today's code was extracted
     args = p.parse_args()
     if args.worker:
         worker(args)
         raise SystemExit
+    frozen_dir = tempfile.TemporaryDirectory()
+    if args.reference_commit != 'worktree': args.frozen_path = frozen_package(args.reference_commit, frozen_dir.name)
     if args.ceiling:
         ceiling_check(args)
         raise SystemExit
@@ -246,8 +277,9 @@ if __name__ == '__main__':
         if args.loss_steps: loss_check(args)
         raise SystemExit
     print(f'load average before: {load()}; global batch {args.batch}, {args.steps} timed steps, '
-          f'{args.repeats} repeats')
-    results, rate = in_turn(PATHS, args.repeats, lambda name: run(*PATHS[name], args, collect=args.episodes))
+          f'{args.repeats} repeats; today\'s paths ({", ".join(FROZEN)}) run comm_wm at {args.reference_commit}')
+    results, rate = in_turn(PATHS, args.repeats, lambda name: run(*PATHS[name], args, name in FROZEN,
+                                                                  collect=args.episodes))
     print_rates(results, rate, 'reference', 18, 'rank 0 CPU')
     print(f'2 processes today over one process today: {rate["2 processes"] / rate["reference"]:.2f}x')
     print(f'load average after: {load()}')
