@@ -115,7 +115,7 @@ def _row_codes(width, device):
 def _encode_distinct(encode, # encode(cells, position) -> (M, D), as `WorldModel.encode` / `encode_tiles`
                      cells, # (N, 7, 7) integers: views or tile ids, the whole input but the position
                      position): # (N, 2) int64
-    "`encode(cells, position)` (N, D), computed once per distinct (cells, position) row: repeats share it."
+    "(latents (M, D) of the distinct (cells, position) rows, each row's index into them (N,)): repeats encoded once."
     key = torch.cat([cells.flatten(1).long(), position.long()], 1)                 # (N, 51)
     codes, inverse = torch.unique((key * _row_codes(key.shape[1], key.device)).sum(1), return_inverse=True)
     first = first_in_group(inverse, len(codes))                                    # (M,) a row of each code
@@ -123,19 +123,35 @@ def _encode_distinct(encode, # encode(cells, position) -> (M, D), as `WorldModel
         distinct, inverse = torch.unique(key, dim=0, return_inverse=True)
         first = first_in_group(inverse, len(distinct))
     first = pad_rows(first, round_length(len(first), bits=5))   # few batch lengths for the convolutions' kernels
-    return encode(cells[first], position[first])[inverse]
+    return encode(cells[first], position[first]), inverse
 
 def _encode_window(model, obs, view, pos, kind, distinct=True):
-    "Image latents z and message latents h of every (step, agent), both (B, O, A, D); obs: pictures or tile ids."
+    """Image latents z and message latents h of every (step, agent), both (B, O, A, D), and with `distinct` the rows
+    they were gathered from, ((z_rows, z_of), (h_rows, h_of)): z = z_rows[z_of] with (b o a) flattened; obs: pictures
+    or tile ids."""
     b, o = view.shape[:2]
     flat = lambda t: rearrange(t, 'b o a ... -> (b o a) ...')
     unflat = lambda t: rearrange(t, '(b o a) ... -> b o a ...', b=b, o=o)
-    each = _encode_distinct if distinct else lambda encode, cells, position: encode(cells, position.long())
+    each = _encode_distinct if distinct else lambda encode, cells, position: (encode(cells, position.long()), None)
     if obs.ndim == view.ndim:   # tile ids or views, (B, O, A, 7, 7): a repeated one is encoded once (a stay, a bump)
-        z = unflat(each(model.encode_tiles if model.cfg.input == 'rgb' else model.encode, flat(obs), flat(pos)))
-    else: z = unflat(model.encode(flat(obs), flat(pos).long()))                   # pictures
-    encode_message = lambda v, p: kind.encode(model, dict(view=v, position=p))
-    return z, unflat(each(encode_message, flat(view), flat(pos)))
+        z_rows = each(model.encode_tiles if model.cfg.input == 'rgb' else model.encode, flat(obs), flat(pos))
+    else:                       # pictures: every one encoded
+        z_all = model.encode(flat(obs), flat(pos).long())
+        z_rows = z_all, torch.arange(len(z_all), device=z_all.device) if distinct else None
+    h_rows = each(lambda v, p: kind.encode(model, dict(view=v, position=p)), flat(view), flat(pos))
+    gathered = lambda rows, of: rows if of is None else rows[of]
+    return unflat(gathered(*z_rows)), unflat(gathered(*h_rows)), (z_rows, h_rows) if distinct else None
+
+def _lejepa_term(model, zv, hv, valid, distinct_rows, seed, step):
+    "LeJEPA between the valid states' projections; on the distinct rows, each weighted by its states, when given."
+    cfg = model.cfg
+    kw = dict(lambda_=cfg.lejepa_lambda, seed=seed, step=step, num_slices=cfg.sigreg_slices,
+              num_knots=cfg.sigreg_knots, t_max=cfg.sigreg_t_max)
+    if distinct_rows is None: return _full_precision(lejepa_loss, model.proj_z(zv), model.proj_c(hv), **kw)
+    (z_rows, z_of), (h_rows, h_of) = distinct_rows
+    keep = valid.flatten()                                                         # (b o a), as the rows' indices
+    return _full_precision(lejepa_loss, model.proj_z(z_rows), model.proj_c(h_rows), rows_z=z_of[keep],
+                           rows_c=h_of[keep], **kw)
 
 def _rollout_window(model, z, act, h_cond):
     "Open-loop predictions of every agent from its first latent: Z[:, t] predicts step t+1, (B, O-1, A, D)."
@@ -188,11 +204,10 @@ def world_model_losses(model:WorldModel, batch:dict, # WindowDataset batch (see 
     obs, view, pos, act, mask = _window_batch(batch, cfg)
     a = view.shape[2]
     # 1. latents of every (step, agent): z from the observation, h from the message; LeJEPA between them
-    z, h = _encode_window(model, obs, view, pos, kind, distinct)                   # (B, O, A, D), (B, O, A, Dm)
+    z, h, distinct_rows = _encode_window(model, obs, view, pos, kind, distinct)   # (B, O, A, D), (B, O, A, Dm)
     valid = repeat(mask, 'b o -> b o a', a=a)
     zv, hv = z[valid], h[valid]
-    out = _full_precision(lejepa_loss, model.proj_z(zv), model.proj_c(hv), lambda_=cfg.lejepa_lambda, seed=seed,
-                          step=step, num_slices=cfg.sigreg_slices, num_knots=cfg.sigreg_knots, t_max=cfg.sigreg_t_max)
+    out = _lejepa_term(model, zv, hv, valid, distinct_rows, seed, step)
     # 2. the partner's message conditioning each step (dropout); the imagined ones only when a term uses them
     imagined = imagine_partner_messages(model, h, act) if w.imagine or p_imagined else None
     h_cond = message_condition(h, model.no_message_latent, p_real, p_stale, generator,

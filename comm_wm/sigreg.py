@@ -43,35 +43,39 @@ def cos_sin_ladder(x, # (...) angles
     return c, s
 
 class _CharacteristicSums(torch.autograd.Function):
-    "Sums over rows of cos(x t) and sin(x t) at evenly spaced knots t = 0, dt, ...: (N, S), (K,) -> (2, S, K)."
+    "Sums over rows (weighted: `weights` (N,) or None) of cos(x t), sin(x t) at knots t = 0, dt, ...: -> (2, S, K)."
     @staticmethod
-    def forward(ctx, proj, t):
+    def forward(ctx, proj, t, weights=None):
         k = t.shape[0]
         step = (t[1] - t[0]).item() if k > 1 else 0.
         if k > 1 and not torch.allclose(t, torch.arange(k, dtype=t.dtype, device=t.device) * step):
             raise ValueError(f't: expected evenly spaced knots from 0, got {t.tolist()}')
         c, s = cos_sin_ladder(proj, k, step)                                         # (K, N, S) each
-        ctx.save_for_backward(c, s, t)
-        return rearrange(torch.stack([c.sum(1), s.sum(1)]), 'two k s -> two s k')
+        ctx.save_for_backward(c, s, t, weights)
+        sums = [c.sum(1), s.sum(1)] if weights is None else [weights @ c, weights @ s]   # (K, S) each
+        return rearrange(torch.stack(sums), 'two k s -> two s k')
 
     @staticmethod
     def backward(ctx, grad): # grad (2, S, K)
-        c, s, t = ctx.saved_tensors                # d/dx cos(xt) = -t sin(xt), d/dx sin(xt) = t cos(xt)
+        c, s, t, weights = ctx.saved_tensors       # d/dx cos(xt) = -t sin(xt), d/dx sin(xt) = t cos(xt)
         w_cos, w_sin = rearrange(grad * t, 'two s k -> two k s')
         g_proj = torch.zeros_like(c[0])                                              # (N, S)
         for k in range(c.shape[0]): g_proj.addcmul_(c[k], w_sin[k]).addcmul_(s[k], w_cos[k], value=-1)
-        return g_proj, None
+        return (g_proj if weights is None else g_proj * weights[:, None]), None, None
 
 def epps_pulley(x, directions, num_knots:int=17, t_max:float=3.,
-                distributed:bool=True): # all-reduce the statistics across ranks (False: this rank's rows only)
+                distributed:bool=True, # all-reduce the statistics across ranks (False: this rank's rows only)
+                weights=None): # (N,) how many samples each row of `x` stands for (None: one each)
     "Epps-Pulley statistic of each slice of `x` (N, D) along `directions` (D, S) -> (S,); global over ranks."
     check_tensor('x', x, ndim=2)
     if directions.shape[0] != x.shape[1]:
         raise ValueError(f'directions: expected ({x.shape[1]}, S), got {tuple(directions.shape)}')
+    if exists(weights): check_tensor('weights', weights, shape=(x.shape[0],))
     t = torch.linspace(0, t_max, num_knots, device=x.device, dtype=x.dtype)        # (K,)
     proj = einsum(x, directions.to(x), 'n d, d s -> n s')                            # (N, S)
-    sums = _CharacteristicSums.apply(proj, t)                                        # (2, S, K)
-    n = torch.tensor([float(x.shape[0])], device=x.device, dtype=x.dtype)
+    weights = weights.to(x) if exists(weights) else None
+    sums = _CharacteristicSums.apply(proj, t, weights)                               # (2, S, K)
+    n = weights.sum()[None] if exists(weights) else torch.tensor([float(x.shape[0])], device=x.device, dtype=x.dtype)
     sums, n = _all_reduce_sum(sums, distributed), _all_reduce_sum(n, distributed)
     cos_mean, sin_mean = sums / n
     phi = torch.exp(-0.5 * t ** 2)
@@ -82,24 +86,42 @@ def sigreg(x, # (N, D) embeddings (N counts this rank's rows; the statistic is o
            num_slices:int=256, num_knots:int=17, t_max:float=3.,
            seed:int=0, # directions are drawn from (seed, step): the same on every rank
            step:int=0,
-           distributed:bool=True): # average the statistics over torch.distributed ranks (when initialised)
+           distributed:bool=True, # average the statistics over torch.distributed ranks (when initialised)
+           weights=None): # (N,) how many samples each row stands for: a row given once for its repeats
     "SIGReg: mean Epps-Pulley statistic against N(0,1) over random unit directions (about 1 for Gaussian `x`)."
     check_tensor('x', x, ndim=2)
     if x.shape[0] < 1: raise ValueError(f'x: expected at least one row, got shape {tuple(x.shape)}')
     a = random_directions(x.shape[1], num_slices, seed, step, x.device)
-    return epps_pulley(x, a, num_knots, t_max, distributed).mean()
+    return epps_pulley(x, a, num_knots, t_max, distributed, weights).mean()
 
 # %% ../nbs/17_sigreg.ipynb #976a36ba
-def lejepa_loss(proj_z, # (N, P) projected image latents
-                proj_c, # (N, P) projected message latents of the same states
-                lambda_:float=0.1, seed:int=0, step:int=0, **sigreg_kw):
+def lejepa_loss(proj_z, # (N, P) projected image latents (or (Mz, P) distinct ones, with `rows_z`)
+                proj_c, # (N, P) projected message latents of the same states (or (Mc, P), with `rows_c`)
+                lambda_:float=0.1, seed:int=0, step:int=0,
+                rows_z=None, rows_c=None, # (N,) int64 both or neither: state n's rows of proj_z and proj_c
+                **sigreg_kw):
     "LeJEPA loss: dict with `lejepa`, `inv`, `sigreg`, `sigreg_img`, `sigreg_msg`."
     check_tensor('proj_z', proj_z, ndim=2); check_tensor('proj_c', proj_c, ndim=2)
-    if proj_z.shape != proj_c.shape:
+    if exists(rows_z) != exists(rows_c):
+        given = 'rows_z' if exists(rows_z) else 'rows_c'
+        raise ValueError(f'rows_z, rows_c: expected both or neither, got {given} alone')
+    weights = dict(img=None, msg=None)
+    if exists(rows_z):   # distinct rows, each weighted by the states it stands for: the same statistic, less work
+        for name, rows, proj in (('rows_z', rows_z, proj_z), ('rows_c', rows_c, proj_c)):
+            check_tensor(name, rows, ndim=1, dtype_kind='int')
+            if rows.numel() and (rows.min() < 0 or rows.max() >= len(proj)):
+                raise ValueError(f'{name}: expected rows in 0..{len(proj) - 1}, '
+                                 f'got {rows.min().item()}..{rows.max().item()}')
+        if rows_z.shape != rows_c.shape:
+            raise ValueError(f'rows_c: expected shape {tuple(rows_z.shape)} like rows_z, got {tuple(rows_c.shape)}')
+        weights = dict(img=torch.bincount(rows_z, minlength=len(proj_z)),   # (Mz,) the states each row stands for
+                       msg=torch.bincount(rows_c, minlength=len(proj_c)))
+        inv = F.mse_loss(proj_z[rows_z], proj_c[rows_c])
+    elif proj_z.shape != proj_c.shape:
         raise ValueError(f'proj_c: expected shape {tuple(proj_z.shape)} like proj_z, got {tuple(proj_c.shape)}')
-    inv = F.mse_loss(proj_z, proj_c)
-    s_img = sigreg(proj_z, seed=seed, step=step, **sigreg_kw)
-    s_msg = sigreg(proj_c, seed=seed, step=step, **sigreg_kw)
+    else: inv = F.mse_loss(proj_z, proj_c)
+    s_img = sigreg(proj_z, seed=seed, step=step, weights=weights['img'], **sigreg_kw)
+    s_msg = sigreg(proj_c, seed=seed, step=step, weights=weights['msg'], **sigreg_kw)
     s = 0.5 * (s_img + s_msg)
     return dict(lejepa=(1 - lambda_) * inv + lambda_ * s, inv=inv, sigreg=s, sigreg_img=s_img, sigreg_msg=s_msg)
 
