@@ -85,8 +85,43 @@ class GridEncoder(nn.Module):
         "The encoder after its per-cell stem and activation: 3x3 conv, MLP and position embedding, (B, out_dim)."
         x = x.contiguous(memory_format=torch.channels_last)          # (B, C, 7, 7) laid out (h w c) in memory
         x = self.mix[2](self.mix[1](x))
+        return self._from_mixed(rearrange(x, 'b c h w -> b (h w c)'), position)   # the cells in memory order
+
+    def one_hot_table(self):
+        "(6, C): the activated output of a 1x1 stem over one-hot cells for each object type and UNSEEN (no channel)."
+        weight = rearrange(self.stem.weight, 'c t 1 1 -> t c')
+        weight = F.pad(weight, (0, 0, 0, NUM_OBJECT_TYPES + 1 - weight.shape[0]))   # a message's unseen cell: zeros
+        return self.mix[0](weight + self.stem.bias)
+
+    def from_cell_ids(self, cell_ids, # (B, 7, 7) int64 rows of `table`
+                      table, # (K, C) each id's stem output, activated (`mix[0]`)
+                      position=None): # (B, 2) int64, or None for an unknown position
+        "`from_cells` of `table[cell_ids]` as (B, C, 7, 7), the 3x3 convolution run once per distinct 3x3 patch of ids."
+        check_tensor('cell_ids', cell_ids, ndim=3, last=(VIEW_SIZE, VIEW_SIZE), dtype_kind='int')
+        b, k = cell_ids.shape[0], table.shape[0]
+        if cell_ids.numel() and (cell_ids.min() < 0 or cell_ids.max() >= k):
+            raise ValueError(f'cell_ids: expected ids in 0..{k - 1}, '
+                             f'got {cell_ids.min().item()}..{cell_ids.max().item()}')
+        if (k + 1) ** 9 >= 2 ** 63:
+            raise ValueError(f'table: expected at most 126 ids (a 3x3 patch of ids is coded in an int64), got {k}')
+        padded = F.pad(cell_ids.long() + 1, (1, 1, 1, 1))   # 0: outside the view, where the convolution pads zeros
+        digits = [(k + 1) ** n for n in range(9)]            # a patch's code: its 9 ids + 1 in base k + 1, (i j) order
+        codes = sum(padded[:, i:i + VIEW_SIZE, j:j + VIEW_SIZE] * digits[3 * i + j] for i in range(3) for j in range(3))
+        codes, patch_of = torch.unique(codes.flatten(), return_inverse=True)           # (P,) patches, (B*49,) cells
+        if len(codes) > len(patch_of) // 4:   # patches seldom repeat (random views): the convolution is faster
+            return self.from_cells(rearrange(table[cell_ids.long()], 'b h w c -> b c h w'), position)
+        patches = codes[:, None] // torch.tensor(digits, device=codes.device) % (k + 1)   # (P, 9) ids + 1
+        features = F.embedding(patches, torch.cat([table.new_zeros(1, table.shape[1]), table]))   # (P, 9, C)
+        weight = rearrange(self.mix[1].weight, 'o c i j -> o (i j c)')                # the 3x3 convolution's
+        mixed = self.mix[2](F.linear(features.flatten(1), weight, self.mix[1].bias))   # (P, C) each patch's output
+        cells = rearrange(mixed.index_select(0, patch_of), '(b l) c -> b (l c)', b=b)  # (B, 49*C) in (h w c) order
+        return self._from_mixed(cells, position)
+
+    def _from_mixed(self, x, # (B, 49*C) the convolution's activated output, flattened (h w c)
+                    position=None):
+        "The MLP after the convolution, with the position embedding, (B, out_dim)."
         weight = rearrange(self.fc.weight, 'o (c h w) -> o (h w c)', h=VIEW_SIZE, w=VIEW_SIZE)   # fc's columns alike
-        x = F.linear(rearrange(x, 'b c h w -> b (h w c)'), weight, self.fc.bias)   # the cells read in memory order
+        x = F.linear(x, weight, self.fc.bias)
         if exists(position):
             if position.min() < 0 or position.max() >= self.grid_size:
                 raise ValueError(f'position: expected values in 0..{self.grid_size - 1}, '
@@ -102,6 +137,14 @@ def _mlp(inp, hidden, out, depth=2):
         layers += [nn.Linear(d, hidden), nn.LayerNorm(hidden), nn.GELU()]
         d = hidden
     return nn.Sequential(*layers, nn.Linear(d, out))
+
+def _one_hot_cells(message): # (B, 5, 7, 7) float
+    "The (B, 7, 7) object type of each cell (UNSEEN where no channel is set) of an exact one-hot message; else None."
+    if message.requires_grad: return None   # a gradient to the message itself needs the convolution
+    top, cells = message.max(1)             # one-hot or all zero: no entry below 0, the sum is the top entry, 0 or 1
+    one_hot = (torch.equal(message.sum(1), top)
+               and bool((message.amin(1) >= 0).all() and ((top == 0) | (top == 1)).all()))
+    return torch.where(top == 0, UNSEEN, cells) if one_hot else None
 
 # %% ../nbs/18_jepa.ipynb #ed48c5d3
 class ResidualPredictor(nn.Module):
@@ -250,12 +293,12 @@ class WorldModel(nn.Module):
             s = VIEW_SIZE * self.cfg.tile_size
             check_tensor('obs', obs, ndim=4, last=(s, s, 3))
             x = rearrange(obs.float() / 255., 'b h w c -> b c h w')
-        else:
-            check_tensor('obs', obs, ndim=3, last=(VIEW_SIZE, VIEW_SIZE), dtype_kind='int')
-            one_hot = F.one_hot(obs.long().clamp(0, UNSEEN), NUM_OBJECT_TYPES + 1).float()
-            x = rearrange(one_hot, 'b h w c -> b c h w')
+            self._check_position(position, obs.shape[0])
+            return self.obs_encoder(x, position.long())
+        check_tensor('obs', obs, ndim=3, last=(VIEW_SIZE, VIEW_SIZE), dtype_kind='int')
         self._check_position(position, obs.shape[0])
-        return self.obs_encoder(x, position.long())
+        enc = self.obs_encoder   # the stem of a one-hot cell is a row of a table: one per object type and UNSEEN
+        return enc.from_cell_ids(obs.long().clamp(0, UNSEEN), enc.one_hot_table(), position.long())
 
     def encode_tiles(self, tile_ids, # (B, 7, 7) int64 rows of `comm_wm.render.tile_bank` (`view_tile_ids`)
                      position): # (B, 2) int64 absolute (row, col)
@@ -271,14 +314,17 @@ class WorldModel(nn.Module):
         self._check_position(position, tile_ids.shape[0])
         enc = self.obs_encoder   # one tile is one stem step: the stem and its activation run once per tile
         per_tile = rearrange(enc.mix[0](enc.stem(self.tile_pixels)), 'k c 1 1 -> k c')   # (K, C)
-        return enc.from_cells(rearrange(per_tile[tile_ids.long()], 'b h w c -> b c h w'), position.long())
+        return enc.from_cell_ids(tile_ids.long(), per_tile, position.long())
 
     def encode_message(self, message, # (B, 5, 7, 7) one-hot float (unseen cells all zero)
                        position=None): # (B, 2) sender position, or None when the channel does not send it
         "Message latent h (B, Dm); `GridMessage.encoder_inputs` builds the arguments from an observation."
         check_tensor('message', message, ndim=4, last=(NUM_OBJECT_TYPES, VIEW_SIZE, VIEW_SIZE))
         if exists(position): self._check_position(position, message.shape[0])
-        return self.msg_encoder(message.float(), position.long() if exists(position) else None)
+        position = position.long() if exists(position) else None
+        cells = _one_hot_cells(message)
+        if cells is None: return self.msg_encoder(message.float(), position)   # soft, or to differentiate
+        return self.msg_encoder.from_cell_ids(cells, self.msg_encoder.one_hot_table(), position)
 
     def no_message(self, batch_size:int):
         "The learned 'no message' latent, (batch_size, Dm)."
