@@ -15,8 +15,10 @@ the end of the last step (not the files written after it). The paths, all measur
   `2 processes`) run the same frozen code;
 - `keep_memory`: the same with `train.keep_freed_memory` (the same numbers: glibc keeps freed memory, no page
   faults per step);
-- `tiles`: kept memory, each distinct view of a batch encoded once and each cell's tile read instead of its pixels
-  (`train.encoding=distinct`, the default: `WorldModel.encode_tiles`; the same numbers up to float rounding);
+- `tiles`: kept memory, each distinct view of a batch encoded once and each cell's tile read instead of its pixels,
+  each encoder's 3x3 convolution run once per distinct patch and SIGReg on the distinct views, weighted
+  (`train.encoding=distinct`, the default: `WorldModel.encode_tiles`, `GridEncoder.from_cell_ids`,
+  `lejepa_loss(rows_z=, rows_c=)`; the same numbers up to float rounding);
 - `bf16`: `tiles` with `train.precision=bf16` (bfloat16 autocast);
 - `2 threads`: `tiles` in one process with `train.num_threads=2` (does one process already use both cores?);
 - `2 processes`: torchrun, 2 processes (gloo), today's path; `2 processes, fast`: `tiles` + `train.static_graph`.
