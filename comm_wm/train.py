@@ -242,9 +242,7 @@ def _run_device(cfg, rank:int) -> torch.device:
 
 def _autocast(device:torch.device, precision:str):
     "The context of the forward pass: bfloat16 autocast on `device` for 'bf16', nothing for 'fp32'."
-    if precision == 'bf16':
-        warn_without_native_bf16('train.precision', device)
-        return torch.autocast(device.type, dtype=torch.bfloat16)
+    if precision == 'bf16': return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 def keep_freed_memory() -> bool:
@@ -321,6 +319,7 @@ def _train_locked(cfg, traj, callback, diagnostics, rank, world):
     # the model and its optimiser, seeded; restored from the run's checkpoint when resuming
     torch.manual_seed(tc.seed)
     model = WorldModel(cfg.model).to(device)
+    if tc.precision == 'bf16': warn_without_native_bf16('train.precision', device)   # once, before the steps
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay,
                             fused=device.type in ('cpu', 'cuda'))   # one kernel per tensor, not a dozen
     start, ckpt_path = 0, run / 'checkpoint.pt'
